@@ -1,0 +1,3 @@
+from scalinglaws.cli import main
+
+raise SystemExit(main())

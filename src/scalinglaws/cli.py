@@ -1,0 +1,120 @@
+"""``scalinglaws`` — the commands the workflow's rules call, usable on their own.
+
+    prepare-data   text source → train.bin, val.bin, meta.json
+    train          a trunk link, a cooldown forked from a checkpoint, or a cosine run
+    average        merge saved SWA windows (or take a run's EMA) into one model
+    evaluate       validation loss of any checkpoint
+
+Errors a user can act on print one line and exit non-zero; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from scalinglaws import ScalingLawsError, __version__
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _add_prepare(sub):
+    p = sub.add_parser("prepare-data", help="tokenize a text source into train/val token files")
+    p.add_argument("--out", required=True, type=Path, help="output directory")
+    p.add_argument("--source", default="python-stdlib", help="python-stdlib (default), files or huggingface")
+    p.add_argument("--files", nargs="+", default=[], help="globs of text files, for --source files")
+    p.add_argument("--hf-path", help="data set for --source huggingface, e.g. DKYoon/SlimPajama-6B, or 'parquet'/'json'")
+    p.add_argument("--hf-name", help="its configuration name")
+    p.add_argument("--hf-split", default="train")
+    p.add_argument("--hf-data-files", nargs="+", help="local files for the 'parquet'/'json'/'text' builders")
+    p.add_argument("--no-streaming", dest="streaming", action="store_false", help="download the whole split first")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--tokenizer", default="bytes", help="bytes (default), bpe or tiktoken:<encoding>")
+    p.add_argument("--vocab-size", type=int, help="vocabulary size, for bpe")
+    p.add_argument("--val-fraction", type=float, default=0.05)
+    p.add_argument("--max-tokens", type=int, help="cap on train + validation tokens")
+
+
+def _add_train(sub):
+    p = sub.add_parser(
+        "train",
+        help="train a trunk link, a forked cooldown or a cosine run",
+        description="Model and optimizer settings not given are taken from --init's checkpoint.",
+    )
+    p.add_argument("--data", required=True, type=Path, help="prepared data directory")
+    p.add_argument("--init", type=Path, help="training checkpoint to resume or fork from (default: from scratch)")
+    p.add_argument("--out", required=True, type=Path, help="checkpoint to write")
+    p.add_argument("--metrics", type=Path, help="per-step metrics CSV (default: next to --out)")
+    p.add_argument("--until", type=int, help="step to stop at (default: --total-steps)")
+    m = p.add_argument_group("model")
+    for flag in ("--d-model", "--n-layers", "--n-heads", "--seq-len", "--ffn-multiple-of"):
+        m.add_argument(flag, type=int)
+    o = p.add_argument_group("optimizer and data order")
+    o.add_argument("--lr", type=float, help="peak learning rate")
+    o.add_argument("--weight-decay", type=float)
+    o.add_argument("--grad-clip", type=float)
+    o.add_argument("--batch-size", type=int)
+    o.add_argument("--seed", type=int, help="weight initialisation seed")
+    o.add_argument("--data-seed", type=int, help="batch order seed")
+    s = p.add_argument_group("schedule")
+    s.add_argument("--schedule", default="constant", help="constant (trunk), wsd (cooldown) or cosine")
+    s.add_argument("--total-steps", type=int, help="run length N (wsd, cosine)")
+    s.add_argument("--warmup-steps", type=int)
+    s.add_argument("--cooldown-fraction", type=float, help="wsd: decay over this fraction of N")
+    s.add_argument("--cooldown-steps", type=int, help="wsd: decay over this many steps")
+    s.add_argument("--shape", default="1-sqrt", help="wsd decay shape")
+    s.add_argument("--final-fraction", type=float, help="final LR / peak (default: 0 for wsd, 0.1 for cosine)")
+    a = p.add_argument_group("averaging")
+    a.add_argument("--swa-window-steps", type=int, help="save the uniform average of each window of this many steps")
+    a.add_argument("--swa-every-steps", type=int, default=1, help="sample the weights every this many steps")
+    a.add_argument("--swa-dir", type=Path, help="where window averages go, as step{end}.pt (default: next to --out)")
+    a.add_argument("--ema-decay", type=float)
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _add_average(sub):
+    p = sub.add_parser("average", help="merge SWA window averages, or extract a run's EMA, into one model")
+    p.add_argument("inputs", nargs="+", type=Path, help="window averages (or one training checkpoint with --ema)")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--ema", action="store_true", help="take the EMA stored in a training checkpoint")
+
+
+def _add_evaluate(sub):
+    p = sub.add_parser("evaluate", help="validation loss of a checkpoint")
+    p.add_argument("checkpoint", type=Path)
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--tokens", type=int, default=65536, help="validation tokens to evaluate on")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--out", type=Path, help="write the result as JSON here")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="scalinglaws", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"scalinglaws {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (_add_prepare, _add_train, _add_average, _add_evaluate):
+        add(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        from scalinglaws import commands
+
+        getattr(commands, args.command.replace("-", "_"))(args)
+    except ScalingLawsError as e:
+        print(f"scalinglaws {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+

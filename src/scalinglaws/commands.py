@@ -1,0 +1,161 @@
+"""What each CLI subcommand does, from parsed arguments to library calls and files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from scalinglaws import ScalingLawsError, averaging, checkpoint
+from scalinglaws.data import TokenData, prepare
+from scalinglaws.evaluate import val_loss
+from scalinglaws.model import ModelConfig
+from scalinglaws.schedules import Schedule, cooldown_steps
+from scalinglaws.train import OptimConfig, RunConfig, load_model, save_weights, train as run_training
+
+
+def _device(name: str) -> str:
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ScalingLawsError(f"--device {name}: no CUDA device is available")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise ScalingLawsError(f"--device {name!r} is not one of cpu, cuda, auto")
+    return name
+
+
+def _threads(n: int | None) -> None:
+    if n is not None:
+        if n < 1:
+            raise ScalingLawsError(f"--threads {n} must be at least 1")
+        torch.set_num_threads(n)
+
+
+def prepare_data(args) -> None:
+    source = {"source": args.source}
+    if args.source == "files":
+        source["files"] = args.files
+    elif args.source == "huggingface":
+        source.update(
+            hf_path=args.hf_path,
+            hf_name=args.hf_name,
+            hf_split=args.hf_split,
+            streaming=args.streaming,
+            text_field=args.text_field,
+            data_files=args.hf_data_files,
+        )
+    meta = prepare(args.out, source, args.tokenizer, args.vocab_size, args.val_fraction, args.max_tokens)
+    print(
+        f"{args.out}: {meta['train_tokens']:,} train and {meta['val_tokens']:,} validation tokens "
+        f"({meta['tokenizer']}, vocab {meta['vocab_size']})"
+    )
+
+
+def _setting(args, name: str, saved: dict, default=None, flag: str | None = None):
+    """A train setting: the flag if given, else the --init checkpoint's, else the default."""
+    value = getattr(args, name)
+    if value is None:
+        value = saved.get(name, default)
+    if value is None:
+        raise ScalingLawsError(f"{flag or '--' + name.replace('_', '-')} is required when there is no --init")
+    return value
+
+
+def _run_config(args, data: TokenData) -> RunConfig:
+    saved = {}
+    if args.init is not None:
+        fp = checkpoint.load(args.init)["fingerprint"]
+        saved = {**fp["model"], **fp["optim"], **{k: fp[k] for k in ("batch_size", "seed", "data_seed", "warmup_steps")}}
+    model = ModelConfig(
+        vocab_size=data.meta["vocab_size"],
+        d_model=_setting(args, "d_model", saved),
+        n_layers=_setting(args, "n_layers", saved),
+        n_heads=_setting(args, "n_heads", saved),
+        seq_len=_setting(args, "seq_len", saved),
+        ffn_multiple_of=_setting(args, "ffn_multiple_of", saved, 32),
+    )
+    optim = OptimConfig(
+        lr=_setting(args, "lr", saved),
+        weight_decay=_setting(args, "weight_decay", saved, 0.1),
+        grad_clip=_setting(args, "grad_clip", saved, 1.0),
+    )
+    warmup = _setting(args, "warmup_steps", saved, 0)
+    kind, n = args.schedule, args.total_steps
+    if kind != "constant" and n is None:
+        raise ScalingLawsError(f"--schedule {kind} needs --total-steps")
+    n_d = None
+    if kind == "wsd":
+        if args.cooldown_fraction is None and args.cooldown_steps is None:
+            raise ScalingLawsError("--schedule wsd needs --cooldown-fraction or --cooldown-steps")
+        n_d = cooldown_steps(n, fraction=args.cooldown_fraction, steps=args.cooldown_steps)
+    final = args.final_fraction if args.final_fraction is not None else (0.1 if kind == "cosine" else 0.0)
+    schedule = Schedule(kind, n, warmup, n_d, args.shape, final)
+    return RunConfig(
+        model=model,
+        optim=optim,
+        schedule=schedule,
+        batch_size=_setting(args, "batch_size", saved),
+        seed=_setting(args, "seed", saved, 0),
+        data_seed=_setting(args, "data_seed", saved, 0),
+        swa_window_steps=args.swa_window_steps,
+        swa_every_steps=args.swa_every_steps,
+        ema_decay=args.ema_decay,
+    )
+
+
+def train(args) -> None:
+    _threads(args.threads)
+    device = _device(args.device)
+    data = TokenData.open(args.data)
+    run = _run_config(args, data)
+    until = args.until if args.until is not None else run.schedule.total_steps
+    if until is None:
+        raise ScalingLawsError("--until is required for a constant schedule without --total-steps")
+    swa_dir = args.swa_dir or args.out.parent / "swa"
+    fingerprint = run.fingerprint(data)
+
+    def save_window(end_step, weights, samples):
+        start = end_step - run.swa_window_steps
+        save_weights(swa_dir / f"step{end_step}.pt", weights, fingerprint, end_step, window=[start, end_step], samples=samples)
+
+    metrics = args.metrics or args.out.with_suffix(".csv")
+    result = run_training(
+        run, data, until=until, out=args.out, init=args.init, metrics=metrics,
+        on_window=save_window, device=device, progress=args.progress,
+    )
+    tokens = (result.step - result.start_step) * run.tokens_per_step
+    print(
+        f"{args.out}: steps {result.start_step}→{result.step}, final train loss {result.losses[-1]:.4f}, "
+        f"{tokens / result.seconds:,.0f} tokens/s"
+    )
+
+
+def average(args) -> None:
+    if args.ema:
+        if len(args.inputs) != 1:
+            raise ScalingLawsError("average --ema takes exactly one training checkpoint")
+        state = checkpoint.load(args.inputs[0])
+        if not state.get("ema"):
+            raise ScalingLawsError(f"{args.inputs[0]}: holds no EMA (train with --ema-decay)")
+        save_weights(args.out, state["ema"]["weights"], state["fingerprint"], state["step"], ema_decay=state["ema"]["decay"])
+        return
+    states = [checkpoint.load(p) for p in args.inputs]
+    for p, st in zip(args.inputs[1:], states[1:]):
+        checkpoint.check_fingerprint(p, st["fingerprint"], states[0]["fingerprint"])
+    merged = averaging.merge([st["model"] for st in states], [st.get("samples", 1) for st in states])
+    windows = [st.get("window") for st in states]
+    save_weights(args.out, merged, states[0]["fingerprint"], max(st["step"] for st in states), windows=windows)
+    print(f"{args.out}: mean of {len(states)} averages, up to step {max(st['step'] for st in states)}")
+
+
+def evaluate(args) -> None:
+    _threads(args.threads)
+    model, state = load_model(args.checkpoint)
+    data = TokenData.open(args.data)
+    loss = val_loss(model, data, args.tokens, args.batch_size, _device(args.device))
+    result = {"checkpoint": str(args.checkpoint), "step": state["step"], "val_loss": loss, "val_tokens": args.tokens}
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result))

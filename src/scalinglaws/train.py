@@ -1,0 +1,230 @@
+"""The training loop: trunk links, cooldowns forked from a trunk checkpoint, cosine runs.
+
+One loop serves all three; they differ only in the schedule and in where they start.
+Everything a step depends on is a pure function of the run's settings and the step —
+the LR (``schedules``), the batch (``data.get_batch``) — or is restored from the
+checkpoint (weights, AdamW moments, RNG, averaging state). So training 0→S in one call
+or in several resumed calls gives bit-identical weights on CPU, and a cooldown forked at
+the fork step is exactly the uninterrupted warmup–stable–decay run.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from scalinglaws import ScalingLawsError, checkpoint
+from scalinglaws.averaging import EMA, WindowAverager
+from scalinglaws.data import TokenData, get_batch
+from scalinglaws.model import ModelConfig, Transformer, build, count_params
+from scalinglaws.schedules import Schedule
+
+METRICS_COLUMNS = ("step", "tokens", "lr", "train_loss")
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """AdamW as in Hägele et al.: betas (0.9, 0.95), decoupled weight decay 0.1 on matrices."""
+
+    lr: float
+    betas: tuple[float, float] = (0.9, 0.95)
+    eps: float = 1e-8
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+
+    def __post_init__(self):
+        if not self.lr > 0:
+            raise ScalingLawsError(f"lr {self.lr} must be positive")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a training trajectory, besides where it starts and stops."""
+
+    model: ModelConfig
+    optim: OptimConfig
+    schedule: Schedule
+    batch_size: int
+    seed: int = 0  # weight initialisation
+    data_seed: int = 0  # batch order
+    swa_window_steps: int | None = None  # save uniform averages over windows of this many steps
+    swa_every_steps: int = 1  # sampling interval inside a window
+    ema_decay: float | None = None
+
+    @property
+    def tokens_per_step(self) -> int:
+        return self.batch_size * self.model.seq_len
+
+    def fingerprint(self, data: TokenData) -> dict:
+        """What a checkpoint must share with this run to be resumed or forked by it.
+
+        The schedule after warmup is left out on purpose: a cooldown changes it."""
+        return {
+            "model": self.model.to_dict(),
+            "tokenizer": data.meta["tokenizer"],
+            "data": data.fingerprint,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "data_seed": self.data_seed,
+            "warmup_steps": self.schedule.warmup_steps,
+            "optim": {**asdict(self.optim), "betas": list(self.optim.betas)},
+        }
+
+
+@dataclass
+class TrainResult:
+    start_step: int
+    step: int
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def make_optimizer(model: Transformer, cfg: OptimConfig) -> torch.optim.AdamW:
+    # Decay matrices only; not the (tied) embedding, nor the norm gains.
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (decay if p.dim() >= 2 and name != "embed.weight" else no_decay).append(p)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
+
+
+def _write_metrics(path: Path, rows: list[tuple]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(METRICS_COLUMNS)
+        w.writerows(rows)
+    os.replace(tmp, path)
+
+
+def _restore(run, data, init, model, opt, averager, ema) -> int:
+    """Load a training checkpoint into the run's objects; returns its step."""
+    state = checkpoint.load(init)
+    if state.get("kind") != "train":
+        raise checkpoint.CheckpointError(f"{init}: holds {state.get('kind')!r} weights, not a training state to resume")
+    checkpoint.check_fingerprint(init, state["fingerprint"], run.fingerprint(data))
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"]["torch"])
+    step = state["step"]
+    if averager is not None:
+        if state.get("averager") is not None:
+            averager.load_state_dict(state["averager"], where=str(init))
+        elif step % run.swa_window_steps:
+            raise ScalingLawsError(f"{init}: has no SWA state, so SWA cannot start in mid-window at step {step}")
+    if ema is not None and state.get("ema") is not None:
+        ema.load_state_dict(state["ema"], where=str(init))
+    return step
+
+
+def train(
+    run: RunConfig,
+    data: TokenData,
+    *,
+    until: int,
+    out: str | Path,
+    init: str | Path | None = None,
+    metrics: str | Path | None = None,
+    on_window: Callable[[int, dict, int], None] | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> TrainResult:
+    """Train from ``init`` (a training checkpoint) or from scratch up to step ``until``.
+
+    Writes the training checkpoint ``out`` and the per-step metrics CSV ``metrics``.
+    ``on_window(end_step, weights, samples)`` receives each completed SWA window.
+    """
+    if data.meta["vocab_size"] != run.model.vocab_size:
+        raise ScalingLawsError(
+            f"model vocab_size {run.model.vocab_size} does not match the data's {data.meta['vocab_size']} ({data.path})"
+        )
+    model = build(run.model, run.seed)
+    opt = make_optimizer(model, run.optim)
+    averager = WindowAverager(run.swa_window_steps, run.swa_every_steps) if run.swa_window_steps else None
+    ema = EMA(run.ema_decay) if run.ema_decay else None
+    start = _restore(run, data, init, model, opt, averager, ema) if init else 0
+    total = run.schedule.total_steps
+    if not start < until or (total is not None and until > total):
+        raise ScalingLawsError(f"cannot train from step {start} to step {until} (run length {total})")
+
+    model.to(device)
+    # The optimizer state follows its parameters when loaded; move it for GPU runs.
+    for st in opt.state.values():
+        for k, v in st.items():
+            if isinstance(v, torch.Tensor) and k != "step":
+                st[k] = v.to(device)
+    result = TrainResult(start_step=start, step=start)
+    rows = []
+    t0 = time.perf_counter()
+    last_finite = (start, None)
+    for s in tqdm(range(start, until), desc=f"train {start}→{until}", unit="step", disable=not progress, mininterval=2):
+        lr = run.optim.lr * run.schedule.multiplier(s)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, y = get_batch(data.train, s, run.data_seed, run.batch_size, run.model.seq_len)
+        loss = model.loss(x.to(device), y.to(device))
+        value = loss.item()
+        if not torch.isfinite(loss):
+            raise ScalingLawsError(
+                f"training diverged at step {s}: loss {value}; last finite loss {last_finite[1]} at step "
+                f"{last_finite[0]}. No checkpoint was written for this run."
+            )
+        last_finite = (s, value)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), run.optim.grad_clip)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        if ema is not None:
+            ema.update(model)
+        if averager is not None:
+            window = averager.update(model, s + 1)
+            if window is not None and on_window is not None:
+                on_window(s + 1, *window)
+        rows.append((s + 1, (s + 1) * run.tokens_per_step, lr, value))
+        result.losses.append(value)
+    result.step = until
+    result.seconds = time.perf_counter() - t0
+
+    model.to("cpu")
+    checkpoint.save(
+        out,
+        {
+            "kind": "train",
+            "step": until,
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "rng": {"torch": torch.get_rng_state()},
+            "fingerprint": run.fingerprint(data),
+            "averager": averager.state_dict() if averager else None,
+            "ema": ema.state_dict() if ema else None,
+            "params": count_params(model),
+        },
+    )
+    if metrics is not None:
+        _write_metrics(Path(metrics), rows)
+    return result
+
+
+def save_weights(path: str | Path, weights: dict, fingerprint: dict, step: int, **extra) -> None:
+    """Save a model without training state (an SWA or EMA average)."""
+    checkpoint.save(path, {"kind": "weights", "step": step, "model": weights, "fingerprint": fingerprint, **extra})
+
+
+def load_model(path: str | Path) -> tuple[Transformer, dict]:
+    """The model of any checkpoint (training state or weights), and the checkpoint."""
+    state = checkpoint.load(path)
+    cfg = ModelConfig(**state["fingerprint"]["model"])
+    model = Transformer(cfg)
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as e:
+        raise checkpoint.CheckpointError(f"{path}: weights do not fit its model config: {e}") from None
+    return model, state

@@ -1,0 +1,125 @@
+"""The foundation's exactness claims, bit for bit on CPU (``torch.equal`` on every tensor)."""
+
+import csv
+
+import pytest
+import torch
+
+from scalinglaws import ScalingLawsError, checkpoint
+from scalinglaws.evaluate import val_loss
+from scalinglaws.schedules import Schedule, cooldown_steps
+from scalinglaws.train import load_model, train
+
+from conftest import tiny_run
+
+
+def assert_same_state(a: dict, b: dict, path="state"):
+    """Recursively: equal structure, ``torch.equal`` tensors, equal plain values."""
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b), path
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            assert_same_state(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same_state(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, path
+
+
+def training_state(path):
+    s = checkpoint.load(path)
+    return {k: s[k] for k in ("step", "model", "optimizer", "rng", "averager", "ema")}
+
+
+def test_chained_links_equal_one_run(tmp_path, data):
+    run = tiny_run(swa_window_steps=8, swa_every_steps=2, ema_decay=0.9)
+    windows_one, windows_chain = {}, {}
+    train(run, data, until=30, out=tmp_path / "one.pt", on_window=lambda s, w, n: windows_one.setdefault(s, (w, n)), progress=False)
+    prev = None
+    for stop in (10, 20, 30):  # links end mid-window (8, 16, 24 close windows)
+        train(run, data, until=stop, init=prev, out=tmp_path / f"link{stop}.pt",
+              on_window=lambda s, w, n: windows_chain.setdefault(s, (w, n)), progress=False)
+        prev = tmp_path / f"link{stop}.pt"
+    assert_same_state(training_state(tmp_path / "one.pt"), training_state(prev))
+    assert sorted(windows_one) == sorted(windows_chain) == [8, 16, 24]
+    for s in windows_one:
+        assert windows_one[s][1] == windows_chain[s][1] == 4  # samples at every 2nd step of 8
+        assert_same_state(windows_one[s][0], windows_chain[s][0], f"window{s}")
+
+
+@pytest.mark.parametrize("shape", ["linear", "1-sqrt"])
+def test_forked_cooldown_equals_uninterrupted_wsd_run(tmp_path, data, shape):
+    n = 40
+    wsd = Schedule("wsd", n, warmup_steps=4, cooldown_steps=cooldown_steps(n, fraction=0.25), shape=shape)
+    fork = wsd.fork_step  # 30
+    trunk = tiny_run(swa_window_steps=5)  # the trunk carries SWA state; the fork drops it
+    train(trunk, data, until=fork, out=tmp_path / "trunk.pt", progress=False)
+    train(tiny_run(wsd), data, until=n, init=tmp_path / "trunk.pt", out=tmp_path / "fork.pt", progress=False)
+    train(tiny_run(wsd), data, until=n, out=tmp_path / "whole.pt", progress=False)
+    a, b = training_state(tmp_path / "fork.pt"), training_state(tmp_path / "whole.pt")
+    for key in ("step", "model", "optimizer", "rng"):
+        assert_same_state(a[key], b[key], key)
+
+
+def test_metrics_csv_has_one_row_per_step(tmp_path, data):
+    run = tiny_run(Schedule("wsd", 12, warmup_steps=4, cooldown_steps=4, shape="linear"))
+    train(run, data, until=12, out=tmp_path / "c.pt", metrics=tmp_path / "c.csv", progress=False)
+    rows = list(csv.DictReader(open(tmp_path / "c.csv")))
+    assert [int(r["step"]) for r in rows] == list(range(1, 13))
+    assert int(rows[-1]["tokens"]) == 12 * run.tokens_per_step
+    assert [float(r["lr"]) for r in rows] == pytest.approx([3e-3 * run.schedule.multiplier(s) for s in range(12)])
+
+
+def test_training_lowers_validation_loss(tmp_path, data):
+    run = tiny_run()
+    train(run, data, until=1, out=tmp_path / "a.pt", progress=False)
+    train(run, data, until=150, init=tmp_path / "a.pt", out=tmp_path / "b.pt", progress=False)
+    before = val_loss(load_model(tmp_path / "a.pt")[0], data, 2048)
+    after = val_loss(load_model(tmp_path / "b.pt")[0], data, 2048)
+    assert after < before - 1.0, (before, after)
+
+
+def test_resume_with_other_settings_is_refused(tmp_path, data):
+    train(tiny_run(), data, until=5, out=tmp_path / "a.pt", progress=False)
+    with pytest.raises(checkpoint.CheckpointError, match=r"a.pt: made for a different run: batch_size=4 \(this run: 8\)"):
+        train(tiny_run(batch_size=8), data, until=10, init=tmp_path / "a.pt", out=tmp_path / "b.pt", progress=False)
+    assert not (tmp_path / "b.pt").exists()
+
+
+def test_bad_step_range_is_refused(tmp_path, data):
+    train(tiny_run(), data, until=5, out=tmp_path / "a.pt", progress=False)
+    with pytest.raises(ScalingLawsError, match="cannot train from step 5 to step 5"):
+        train(tiny_run(), data, until=5, init=tmp_path / "a.pt", out=tmp_path / "b.pt", progress=False)
+
+
+def test_divergence_stops_without_a_checkpoint(tmp_path, data, monkeypatch):
+    from scalinglaws.model import Transformer
+
+    real = Transformer.loss
+    calls = {"n": 0}
+
+    def loss_that_blows_up(self, x, y):
+        calls["n"] += 1
+        out = real(self, x, y)
+        return out * float("nan") if calls["n"] > 3 else out
+
+    monkeypatch.setattr(Transformer, "loss", loss_that_blows_up)
+    with pytest.raises(ScalingLawsError, match=r"diverged at step 3: loss nan; last finite loss .* at step 2"):
+        train(tiny_run(), data, until=10, out=tmp_path / "x.pt", progress=False)
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_weight_decay_only_on_matrices(data):
+    from scalinglaws.model import build
+    from scalinglaws.train import make_optimizer
+
+    run = tiny_run()
+    m = build(run.model, 0)
+    groups = make_optimizer(m, run.optim).param_groups
+    decayed = {id(p) for p in groups[0]["params"]}
+    assert groups[0]["weight_decay"] == 0.1 and groups[1]["weight_decay"] == 0.0
+    assert id(m.embed.weight) not in decayed and id(m.blocks[0].attn_norm.weight) not in decayed
+    assert id(m.blocks[0].attn.qkv.weight) in decayed and id(m.blocks[0].mlp.out.weight) in decayed
