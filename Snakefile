@@ -1,0 +1,29 @@
+# scalinglaws: one constant-LR trunk per model, cooldowns forked from its checkpoints,
+# SWA of its weights, optional cosine baselines; all evaluated into points.csv.
+# Settings: config.yaml (schema: workflow/schemas/config.schema.yaml).
+# Resources: profiles/default/config.yaml.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/trunk.smk"
+include: "workflow/rules/cooldown.smk"
+include: "workflow/rules/cosine.smk"
+include: "workflow/rules/swa.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/aggregate.smk"
+
+
+rule all:
+    input:
+        LAYOUT.points,
+    default_target: True

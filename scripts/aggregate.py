@@ -1,0 +1,9 @@
+"""Rule aggregate: evaluations → points.csv."""
+
+from scalinglaws.layout import Layout
+from scalinglaws.points import write_points
+
+layout = Layout(f"results/{snakemake.config['experiment']}")  # noqa: F821 (snakemake is injected)
+df = write_points(snakemake.config, layout, snakemake.output[0])  # noqa: F821
+with open(snakemake.log[0], "w") as log:  # noqa: F821
+    log.write(df.to_string() + "\n")

@@ -1,0 +1,197 @@
+"""The sweep a config describes: which trunk steps, cooldowns, cosine runs and SWA models.
+
+Config is in tokens; the code works in steps (``tokens / (batch_size × seq_len)``). A
+budget that is not a whole number of steps is a config error, not a silent rounding.
+This module is the single place that turns a (schema-validated) config into jobs; the
+Snakemake rules only ask it. Its checks are the semantic ones a JSON schema cannot
+express, each naming the key and the bad value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from scalinglaws import ScalingLawsError
+from scalinglaws.model import ModelConfig
+from scalinglaws.schedules import cooldown_steps
+
+
+def fraction_label(fraction: float) -> str:
+    """How a cooldown fraction appears in paths and tables: 0.2 → '0.2'."""
+    return f"{fraction:g}"
+
+
+@dataclass(frozen=True)
+class Cooldown:
+    model: str
+    tokens: int
+    shape: str
+    fraction: float
+    total_steps: int
+    cooldown_steps: int
+
+    @property
+    def fork_step(self) -> int:
+        return self.total_steps - self.cooldown_steps
+
+
+@dataclass(frozen=True)
+class SWAPoint:
+    model: str
+    tokens: int
+    step: int
+    window_ends: tuple[int, ...]  # the windows merged, oldest first
+
+
+class Sweep:
+    def __init__(self, config: dict, vocab_size: int | None = None):
+        self.config = config
+        self.training = config["training"]
+        self.tokens_per_step = self.training["batch_size"] * self.training["seq_len"]
+        self.vocab_size = vocab_size
+        self.warmup_steps = self._steps(self.training["warmup_tokens"], "training.warmup_tokens", allow_zero=True)
+        self._check()
+
+    # --- conversions and checks ---------------------------------------------------------
+
+    def _steps(self, tokens: int, key: str, allow_zero: bool = False) -> int:
+        steps, rest = divmod(int(tokens), self.tokens_per_step)
+        if rest or (steps == 0 and not allow_zero):
+            raise ScalingLawsError(
+                f"{key}: {tokens} tokens is not a whole positive number of steps of "
+                f"batch_size × seq_len = {self.tokens_per_step} tokens"
+            )
+        return steps
+
+    def _check(self) -> None:
+        names = self.models
+        if not names:
+            raise ScalingLawsError("models: the config defines no model")
+        if len(set(names)) != len(names):
+            raise ScalingLawsError(f"models: duplicate model name(s) {sorted({n for n in names if names.count(n) > 1})}")
+        for name in names:
+            self.model_config(name)  # shape checks: d_model divisible by n_heads, …
+            budgets = self.budgets(name)
+            if len(set(budgets)) != len(budgets):
+                dup = sorted({b for b in budgets if budgets.count(b) > 1})
+                raise ScalingLawsError(f"budgets: duplicate budget(s) {dup} for model {name!r}")
+            for b in budgets:
+                self._steps(b, f"budgets ({name})")
+        for c in self.cooldowns():
+            if c.fork_step <= self.warmup_steps:
+                raise ScalingLawsError(
+                    f"cooldown.fractions: {c.fraction} of the {c.tokens}-token budget of {c.model!r} forks at step "
+                    f"{c.fork_step}, at or before the end of warmup (step {self.warmup_steps})"
+                )
+        if self.swa_enabled:
+            w, e = self.swa_window_steps, self.swa_every_steps
+            if w % e:
+                raise ScalingLawsError(f"swa.window_tokens ({w} steps) is not a multiple of swa.every_tokens ({e} steps)")
+            for name in names:
+                for b in self.budgets(name):
+                    if self._steps(b, "budgets") % w:
+                        raise ScalingLawsError(
+                            f"swa.window_tokens: the {b}-token budget of {name!r} is not a whole number of "
+                            f"SWA windows ({self.config['swa']['window_tokens']} tokens)"
+                        )
+
+    # --- models and budgets ---------------------------------------------------------------
+
+    @property
+    def models(self) -> list[str]:
+        return [m["name"] for m in self.config["models"]]
+
+    def model_spec(self, name: str) -> dict:
+        return next(m for m in self.config["models"] if m["name"] == name)
+
+    def model_config(self, name: str) -> ModelConfig:
+        spec = self.model_spec(name)
+        return ModelConfig(
+            vocab_size=self.vocab_size or 256,  # known once the data is prepared; shape checks need none
+            d_model=spec["d_model"],
+            n_layers=spec["n_layers"],
+            n_heads=spec["n_heads"],
+            seq_len=self.training["seq_len"],
+            ffn_multiple_of=spec.get("ffn_multiple_of", self.training.get("ffn_multiple_of", 32)),
+        )
+
+    def budgets(self, name: str) -> list[int]:
+        """Training lengths in tokens for one model: its own list, else the global one."""
+        return [int(b) for b in self.model_spec(name).get("budgets") or self.config["budgets"]]
+
+    def budget_steps(self, name: str) -> list[int]:
+        return sorted(self._steps(b, "budgets") for b in self.budgets(name))
+
+    def cosine_lr(self, name: str) -> float:
+        spec = self.model_spec(name)
+        return spec.get("cosine_lr") or spec["lr"] * self.config["cosine"]["lr_factor"]
+
+    # --- the jobs -------------------------------------------------------------------------
+
+    def cooldowns(self, name: str | None = None) -> list[Cooldown]:
+        out = []
+        for m in [name] if name else self.models:
+            for tokens in sorted(self.budgets(m)):
+                n = self._steps(tokens, "budgets")
+                for fraction in self.config["cooldown"]["fractions"]:
+                    n_d = cooldown_steps(n, fraction=fraction)
+                    for shape in self.config["cooldown"]["shapes"]:
+                        out.append(Cooldown(m, tokens, shape, fraction, n, n_d))
+        return out
+
+    @property
+    def swa_enabled(self) -> bool:
+        return bool(self.config["swa"]["enabled"])
+
+    @cached_property
+    def swa_window_steps(self) -> int:
+        return self._steps(self.config["swa"]["window_tokens"], "swa.window_tokens")
+
+    @cached_property
+    def swa_every_steps(self) -> int:
+        return self._steps(self.config["swa"]["every_tokens"], "swa.every_tokens")
+
+    def swa_points(self, name: str | None = None) -> list[SWAPoint]:
+        """The SWA model at each budget: the last ``swa.windows`` windows ending at its step
+        (fewer when the budget holds fewer windows)."""
+        if not self.swa_enabled:
+            return []
+        w, k = self.swa_window_steps, self.config["swa"]["windows"]
+        out = []
+        for m in [name] if name else self.models:
+            for tokens in sorted(self.budgets(m)):
+                step = self._steps(tokens, "budgets")
+                ends = tuple(e for e in range(step - (k - 1) * w, step + 1, w) if e >= w)
+                out.append(SWAPoint(m, tokens, step, ends))
+        return out
+
+    def trunk_steps(self, name: str) -> list[int]:
+        """The trunk's chain of checkpoints: every fork step and every budget's step."""
+        steps = set(self.budget_steps(name)) | {c.fork_step for c in self.cooldowns(name)}
+        return sorted(steps)
+
+    def previous_trunk_step(self, name: str, step: int) -> int | None:
+        """The link before ``step`` in the chain (None for the first link, from scratch)."""
+        steps = self.trunk_steps(name)
+        if step not in steps:
+            raise ScalingLawsError(f"step {step} is not a trunk checkpoint of model {name!r} (those are {steps})")
+        i = steps.index(step)
+        return steps[i - 1] if i else None
+
+    def link_closing(self, name: str, window_end: int) -> int:
+        """The trunk link that saves the SWA window ending at ``window_end``."""
+        return next(s for s in self.trunk_steps(name) if s >= window_end)
+
+    # --- cost -------------------------------------------------------------------------------
+
+    def tokens(self, kind: str, name: str) -> int:
+        """Training tokens the sweep spends on one model for ``trunk``, ``cooldown`` (all
+        shapes and fractions) or ``cosine``."""
+        if kind == "trunk":
+            return max(self.budgets(name))
+        if kind == "cooldown":
+            return sum(c.cooldown_steps for c in self.cooldowns(name)) * self.tokens_per_step
+        if kind == "cosine":
+            return sum(self.budgets(name))
+        raise ValueError(kind)

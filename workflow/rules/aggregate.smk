@@ -1,0 +1,11 @@
+# One table of every evaluated point: results/{experiment}/points.csv.
+rule aggregate:
+    input:
+        meta=LAYOUT.meta,
+        evals=evaluations(SWEEP, LAYOUT),
+    output:
+        LAYOUT.points,
+    log:
+        LAYOUT.log("aggregate"),
+    script:
+        "../../scripts/aggregate.py"

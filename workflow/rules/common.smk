@@ -1,0 +1,124 @@
+# Input and parameter functions shared by the rules. The sweep's logic (which steps,
+# which forks, which windows) lives in scalinglaws.sweep, where it is tested; paths
+# live in scalinglaws.layout.
+import shlex
+import sys
+
+from snakemake.exceptions import WorkflowError
+
+from scalinglaws import ScalingLawsError
+from scalinglaws.layout import Layout
+from scalinglaws.points import evaluations
+from scalinglaws.sweep import Sweep, fraction_label
+
+try:
+    SWEEP = Sweep(config)
+except ScalingLawsError as e:
+    raise WorkflowError(f"config: {e}") from None
+
+LAYOUT = Layout(f"results/{config['experiment']}")
+# The interpreter running Snakemake has scalinglaws installed; jobs use the same one.
+SL = f"{shlex.quote(sys.executable)} -m scalinglaws"
+
+
+wildcard_constraints:
+    model="|".join(SWEEP.models),
+    step=r"\d+",
+    tokens=r"\d+",
+    fraction=r"[0-9.]+(e-?\d+)?",
+    shape="|".join(sorted(set(config["cooldown"]["shapes"]) | {"linear", "1-sqrt"})),
+
+
+def _flags(**kw):
+    return " ".join(f"--{k.replace('_', '-')} {shlex.quote(str(v))}" for k, v in kw.items() if v is not None)
+
+
+def trunk_settings(wildcards):
+    """Everything that defines the trunk's trajectory; a change here means new trunks."""
+    spec, t = SWEEP.model_spec(wildcards.model), config["training"]
+    cfg = SWEEP.model_config(wildcards.model)
+    args = _flags(
+        d_model=cfg.d_model,
+        n_layers=cfg.n_layers,
+        n_heads=cfg.n_heads,
+        seq_len=cfg.seq_len,
+        ffn_multiple_of=cfg.ffn_multiple_of,
+        batch_size=t["batch_size"],
+        lr=spec["lr"],
+        weight_decay=t["weight_decay"],
+        grad_clip=t["grad_clip"],
+        warmup_steps=SWEEP.warmup_steps,
+        seed=t["seed"],
+        data_seed=t["data_seed"],
+    )
+    if SWEEP.swa_enabled:
+        args += " " + _flags(swa_window_steps=SWEEP.swa_window_steps, swa_every_steps=SWEEP.swa_every_steps)
+    return args
+
+
+def trunk_init(wildcards):
+    prev = SWEEP.previous_trunk_step(wildcards.model, int(wildcards.step))
+    return [] if prev is None else LAYOUT.trunk(wildcards.model, prev)
+
+
+def init_flag(wildcards, input):
+    return f"--init {input.init}" if input.init else ""
+
+
+def _cooldown(wildcards):
+    for c in SWEEP.cooldowns(wildcards.model):
+        if (c.tokens, c.shape, fraction_label(c.fraction)) == (int(wildcards.tokens), wildcards.shape, wildcards.fraction):
+            return c
+    raise WorkflowError(f"no cooldown {wildcards} in the config")
+
+
+def cooldown_init(wildcards):
+    return LAYOUT.trunk(wildcards.model, _cooldown(wildcards).fork_step)
+
+
+def cooldown_settings(wildcards):
+    c = _cooldown(wildcards)
+    return _flags(
+        schedule="wsd",
+        total_steps=c.total_steps,
+        cooldown_steps=c.cooldown_steps,
+        shape=c.shape,
+        final_fraction=config["cooldown"]["final_fraction"],
+    )
+
+
+def cosine_settings(wildcards):
+    t, m = config["training"], wildcards.model
+    cfg = SWEEP.model_config(m)
+    steps = int(wildcards.tokens) // SWEEP.tokens_per_step
+    return _flags(
+        d_model=cfg.d_model,
+        n_layers=cfg.n_layers,
+        n_heads=cfg.n_heads,
+        seq_len=cfg.seq_len,
+        ffn_multiple_of=cfg.ffn_multiple_of,
+        batch_size=t["batch_size"],
+        lr=SWEEP.cosine_lr(m),
+        weight_decay=t["weight_decay"],
+        grad_clip=t["grad_clip"],
+        warmup_steps=SWEEP.warmup_steps,
+        seed=t["seed"],
+        data_seed=t["data_seed"],
+        schedule="cosine",
+        total_steps=steps,
+        final_fraction=config["cosine"]["final_fraction"],
+    )
+
+
+def _swa_point(wildcards):
+    return next(p for p in SWEEP.swa_points(wildcards.model) if p.tokens == int(wildcards.tokens))
+
+
+def swa_window_dirs(wildcards):
+    p = _swa_point(wildcards)
+    return sorted({LAYOUT.trunk_windows(p.model, SWEEP.link_closing(p.model, e)) for e in p.window_ends})
+
+
+def swa_window_files(wildcards):
+    p = _swa_point(wildcards)
+    return " ".join(LAYOUT.window(p.model, SWEEP.link_closing(p.model, e), e) for e in p.window_ends)

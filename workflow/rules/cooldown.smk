@@ -1,0 +1,22 @@
+# A cooldown: forked from the trunk checkpoint at its fork step, decays the LR over the
+# last part of a run of the budget's length. Model and optimizer come from the checkpoint.
+rule cooldown:
+    input:
+        data=LAYOUT.meta,
+        init=cooldown_init,
+    output:
+        ckpt=LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}"),
+        metrics=LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}").replace(".pt", ".csv"),
+    params:
+        data=LAYOUT.data,
+        settings=cooldown_settings,
+        device=config["training"]["device"],
+    log:
+        LAYOUT.log("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}"),
+    benchmark:
+        LAYOUT.benchmark("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}")
+    threads: 1
+    shell:
+        "{SL} train --data {params.data} --init {input.init} {params.settings} "
+        "--out {output.ckpt} --metrics {output.metrics} "
+        "--device {params.device} --threads {threads} --no-progress 2> {log}"

@@ -1,0 +1,21 @@
+# Validation loss of any final model, on the same fixed validation tokens for all.
+rule evaluate:
+    input:
+        ckpt=f"{LAYOUT.root}/{{kind}}/{{path}}.pt",
+        data=LAYOUT.meta,
+    output:
+        f"{LAYOUT.root}/eval/{{kind}}/{{path}}.json",
+    wildcard_constraints:
+        kind="trunk|cooldown|cosine|swa",
+    params:
+        data=LAYOUT.data,
+        tokens=config["eval"]["tokens"],
+        batch_size=config["eval"]["batch_size"],
+        device=config["training"]["device"],
+    log:
+        LAYOUT.log("eval/{kind}/{path}"),
+    threads: 1
+    shell:
+        "{SL} evaluate {input.ckpt} --data {params.data} --tokens {params.tokens} "
+        "--batch-size {params.batch_size} --out {output} "
+        "--device {params.device} --threads {threads} > {log} 2>&1"

@@ -1,0 +1,13 @@
+# The SWA model at a budget: the mean of the last swa.windows windows ending at its step,
+# read from the window averages the trunk links saved (changing swa.windows retrains nothing).
+rule swa:
+    input:
+        swa_window_dirs,
+    output:
+        LAYOUT.swa("{model}", "{tokens}"),
+    params:
+        windows=swa_window_files,
+    log:
+        LAYOUT.log("swa/{model}/tokens{tokens}"),
+    shell:
+        "{SL} average {params.windows} --out {output} 2> {log}"

@@ -1,0 +1,26 @@
+# The trunk: warmup + constant LR, a chain of links. Each link trains from the previous
+# checkpoint to the next step that something needs (a fork step or a budget's step) and
+# saves the SWA windows it completed. Trunk checkpoints are the expensive asset: never temp().
+rule trunk:
+    input:
+        data=LAYOUT.meta,
+        init=trunk_init,
+    output:
+        ckpt=LAYOUT.trunk("{model}", "{step}"),
+        metrics=LAYOUT.trunk("{model}", "{step}").replace(".pt", ".csv"),
+        windows=directory(LAYOUT.trunk_windows("{model}", "{step}")),
+    params:
+        data=LAYOUT.data,
+        init=init_flag,
+        settings=trunk_settings,
+        device=config["training"]["device"],
+    log:
+        LAYOUT.log("trunk/{model}/step{step}"),
+    benchmark:
+        LAYOUT.benchmark("trunk/{model}/step{step}")
+    threads: 1
+    shell:
+        "mkdir -p {output.windows} && "
+        "{SL} train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
+        "--out {output.ckpt} --metrics {output.metrics} --swa-dir {output.windows} "
+        "--device {params.device} --threads {threads} --no-progress 2> {log}"
