@@ -24,6 +24,6 @@ include: "workflow/rules/aggregate.smk"
 
 
 rule all:
+    default_target: True
     input:
         LAYOUT.points,
-    default_target: True

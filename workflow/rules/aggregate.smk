@@ -7,5 +7,9 @@ rule aggregate:
         LAYOUT.points,
     log:
         LAYOUT.log("aggregate"),
+    conda:
+        "../envs/scalinglaws.yaml"
+    params:
+        flops=canonical(config["flops"]),
     script:
         "../../scripts/aggregate.py"

@@ -1,6 +1,8 @@
 # Input and parameter functions shared by the rules. The sweep's logic (which steps,
 # which forks, which windows) lives in scalinglaws.sweep, where it is tested; paths
 # live in scalinglaws.layout.
+import json
+import os
 import shlex
 import sys
 
@@ -17,8 +19,16 @@ except ScalingLawsError as e:
     raise WorkflowError(f"config: {e}") from None
 
 LAYOUT = Layout(f"results/{config['experiment']}")
-# The interpreter running Snakemake has scalinglaws installed; jobs use the same one.
-SL = f"{shlex.quote(sys.executable)} -m scalinglaws"
+
+
+# Jobs call the `scalinglaws` command installed next to the interpreter running Snakemake
+# (the project's .venv), whether or not that environment is activated.
+envvars:
+    "PATH",
+
+
+_path = os.environ["PATH"]
+os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), _path])
 
 
 wildcard_constraints:
@@ -29,8 +39,17 @@ wildcard_constraints:
     shape="|".join(sorted(set(config["cooldown"]["shapes"]) | {"linear", "1-sqrt"})),
 
 
+def canonical(settings: dict) -> str:
+    """A dict param as sorted JSON: reordering keys in a config file is not a change."""
+    return json.dumps(settings, sort_keys=True)
+
+
 def _flags(**kw):
-    return " ".join(f"--{k.replace('_', '-')} {shlex.quote(str(v))}" for k, v in kw.items() if v is not None)
+    return " ".join(
+        f"--{k.replace('_', '-')} {shlex.quote(str(v))}"
+        for k, v in kw.items()
+        if v is not None
+    )
 
 
 def trunk_settings(wildcards):
@@ -52,7 +71,11 @@ def trunk_settings(wildcards):
         data_seed=t["data_seed"],
     )
     if SWEEP.swa_enabled:
-        args += " " + _flags(swa_window_steps=SWEEP.swa_window_steps, swa_every_steps=SWEEP.swa_every_steps)
+        swa = _flags(
+            swa_window_steps=SWEEP.swa_window_steps,
+            swa_every_steps=SWEEP.swa_every_steps,
+        )
+        args = f"{args} {swa}"
     return args
 
 
@@ -61,13 +84,21 @@ def trunk_init(wildcards):
     return [] if prev is None else LAYOUT.trunk(wildcards.model, prev)
 
 
+def data_dir(wildcards, input):
+    return os.path.dirname(input.data)
+
+
 def init_flag(wildcards, input):
     return f"--init {input.init}" if input.init else ""
 
 
 def _cooldown(wildcards):
     for c in SWEEP.cooldowns(wildcards.model):
-        if (c.tokens, c.shape, fraction_label(c.fraction)) == (int(wildcards.tokens), wildcards.shape, wildcards.fraction):
+        if (c.tokens, c.shape, fraction_label(c.fraction)) == (
+            int(wildcards.tokens),
+            wildcards.shape,
+            wildcards.fraction,
+        ):
             return c
     raise WorkflowError(f"no cooldown {wildcards} in the config")
 
@@ -111,14 +142,25 @@ def cosine_settings(wildcards):
 
 
 def _swa_point(wildcards):
-    return next(p for p in SWEEP.swa_points(wildcards.model) if p.tokens == int(wildcards.tokens))
+    return next(
+        p
+        for p in SWEEP.swa_points(wildcards.model)
+        if p.tokens == int(wildcards.tokens)
+    )
 
 
 def swa_window_dirs(wildcards):
     p = _swa_point(wildcards)
-    return sorted({LAYOUT.trunk_windows(p.model, SWEEP.link_closing(p.model, e)) for e in p.window_ends})
+    return sorted(
+        {
+            LAYOUT.trunk_windows(p.model, SWEEP.link_closing(p.model, e))
+            for e in p.window_ends
+        }
+    )
 
 
 def swa_window_files(wildcards):
     p = _swa_point(wildcards)
-    return " ".join(LAYOUT.window(p.model, SWEEP.link_closing(p.model, e), e) for e in p.window_ends)
+    return " ".join(
+        LAYOUT.window(p.model, SWEEP.link_closing(p.model, e), e) for e in p.window_ends
+    )

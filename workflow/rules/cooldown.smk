@@ -6,17 +6,21 @@ rule cooldown:
         init=cooldown_init,
     output:
         ckpt=LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}"),
-        metrics=LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}").replace(".pt", ".csv"),
-    params:
-        data=LAYOUT.data,
-        settings=cooldown_settings,
-        device=config["training"]["device"],
+        metrics=LAYOUT.cooldown(
+            "{model}", "{shape}", "{fraction}", "{tokens}"
+        ).replace(".pt", ".csv"),
     log:
         LAYOUT.log("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}"),
     benchmark:
         LAYOUT.benchmark("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}")
+    conda:
+        "../envs/scalinglaws.yaml"
     threads: 1
+    params:
+        data=data_dir,
+        settings=cooldown_settings,
+        device=config["training"]["device"],
     shell:
-        "{SL} train --data {params.data} --init {input.init} {params.settings} "
+        "scalinglaws train --data {params.data} --init {input.init} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
         "--device {params.device} --threads {threads} --no-progress 2> {log}"

@@ -5,16 +5,18 @@ rule cosine:
     output:
         ckpt=LAYOUT.cosine("{model}", "{tokens}"),
         metrics=LAYOUT.cosine("{model}", "{tokens}").replace(".pt", ".csv"),
-    params:
-        data=LAYOUT.data,
-        settings=cosine_settings,
-        device=config["training"]["device"],
     log:
         LAYOUT.log("cosine/{model}/tokens{tokens}"),
     benchmark:
         LAYOUT.benchmark("cosine/{model}/tokens{tokens}")
+    conda:
+        "../envs/scalinglaws.yaml"
     threads: 1
+    params:
+        data=data_dir,
+        settings=cosine_settings,
+        device=config["training"]["device"],
     shell:
-        "{SL} train --data {params.data} {params.settings} "
+        "scalinglaws train --data {params.data} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
         "--device {params.device} --threads {threads} --no-progress 2> {log}"

@@ -3,11 +3,13 @@ rule prepare_data:
         meta=LAYOUT.meta,
         train=f"{LAYOUT.data}/train.bin",
         val=f"{LAYOUT.data}/val.bin",
-    params:
-        data=config["data"],
     log:
         LAYOUT.log("prepare_data"),
     benchmark:
         LAYOUT.benchmark("prepare_data")
+    conda:
+        "../envs/scalinglaws.yaml"
+    params:
+        data=canonical(config["data"]),
     script:
         "../../scripts/prepare_data.py"

@@ -5,17 +5,19 @@ rule evaluate:
         data=LAYOUT.meta,
     output:
         f"{LAYOUT.root}/eval/{{kind}}/{{path}}.json",
+    log:
+        LAYOUT.log("eval/{kind}/{path}"),
     wildcard_constraints:
         kind="trunk|cooldown|cosine|swa",
+    conda:
+        "../envs/scalinglaws.yaml"
+    threads: 1
     params:
-        data=LAYOUT.data,
+        data=data_dir,
         tokens=config["eval"]["tokens"],
         batch_size=config["eval"]["batch_size"],
         device=config["training"]["device"],
-    log:
-        LAYOUT.log("eval/{kind}/{path}"),
-    threads: 1
     shell:
-        "{SL} evaluate {input.ckpt} --data {params.data} --tokens {params.tokens} "
+        "scalinglaws evaluate {input.ckpt} --data {params.data} --tokens {params.tokens} "
         "--batch-size {params.batch_size} --out {output} "
         "--device {params.device} --threads {threads} > {log} 2>&1"

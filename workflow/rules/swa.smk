@@ -5,9 +5,11 @@ rule swa:
         swa_window_dirs,
     output:
         LAYOUT.swa("{model}", "{tokens}"),
-    params:
-        windows=swa_window_files,
     log:
         LAYOUT.log("swa/{model}/tokens{tokens}"),
+    conda:
+        "../envs/scalinglaws.yaml"
+    params:
+        windows=swa_window_files,
     shell:
-        "{SL} average {params.windows} --out {output} 2> {log}"
+        "scalinglaws average {params.windows} --out {output} 2> {log}"

@@ -9,18 +9,20 @@ rule trunk:
         ckpt=LAYOUT.trunk("{model}", "{step}"),
         metrics=LAYOUT.trunk("{model}", "{step}").replace(".pt", ".csv"),
         windows=directory(LAYOUT.trunk_windows("{model}", "{step}")),
-    params:
-        data=LAYOUT.data,
-        init=init_flag,
-        settings=trunk_settings,
-        device=config["training"]["device"],
     log:
         LAYOUT.log("trunk/{model}/step{step}"),
     benchmark:
         LAYOUT.benchmark("trunk/{model}/step{step}")
+    conda:
+        "../envs/scalinglaws.yaml"
     threads: 1
+    params:
+        data=data_dir,
+        init=init_flag,
+        settings=trunk_settings,
+        device=config["training"]["device"],
     shell:
         "mkdir -p {output.windows} && "
-        "{SL} train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
+        "scalinglaws train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} --swa-dir {output.windows} "
         "--device {params.device} --threads {threads} --no-progress 2> {log}"

@@ -1,0 +1,173 @@
+"""Workflow tests: the real Snakemake on the smoke config, in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
+
+
+def make_workdir(dest: Path) -> Path:
+    """A copy of the workflow (not of results) where Snakemake can run on its own."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy2(ROOT / name, dest / name)
+    for name in ("workflow", "profiles", "scripts"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy2(SMOKE, dest / "smoke.yaml")
+    return dest
+
+
+def snakemake(workdir: Path, *args, check=True) -> subprocess.CompletedProcess:
+    bindir = os.path.dirname(sys.executable)
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
+    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", "smoke.yaml"]
+    r = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, env=env)
+    if check and r.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}")
+    return r
+
+
+def planned_jobs(workdir: Path, *args) -> list[tuple[str, str]]:
+    """(rule, first output) of every job a dry run would execute."""
+    out = snakemake(workdir, "-n", *args)
+    text = out.stdout + out.stderr
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", text):
+        m = re.match(r"(?:local)?rule (\w+):", block)
+        if m:
+            o = re.search(r"\n\s+output: ([^,\n]+)", block)
+            jobs.append((m.group(1), o.group(1).strip() if o else ""))
+    return jobs
+
+
+def edit_config(workdir: Path, change) -> None:
+    cfg = yaml.safe_load((workdir / "smoke.yaml").read_text())
+    change(cfg)
+    (workdir / "smoke.yaml").write_text(yaml.safe_dump(cfg))
+
+
+@pytest.fixture(scope="module")
+def completed(tmp_path_factory):
+    """The smoke experiment run to completion once; tests copy it before changing it."""
+    wd = make_workdir(tmp_path_factory.mktemp("smoke") / "wf")
+    snakemake(wd)
+    return wd
+
+
+@pytest.fixture
+def copy_of_completed(completed, tmp_path):
+    dest = tmp_path / "wf"
+    shutil.copytree(completed, dest, symlinks=True)
+    return dest
+
+
+def test_complete_run_writes_points_and_then_has_nothing_to_do(completed):
+    import pandas as pd
+
+    points = pd.read_csv(completed / "results" / "smoke" / "points.csv")
+    assert list(points.columns) == [
+        "model", "params", "params_non_embedding", "tokens", "flops", "kind", "shape", "cooldown_fraction", "step", "val_loss",
+    ]
+    assert sorted(points.kind.unique()) == ["cooldown", "cosine", "swa", "trunk"]
+    assert len(points) == 2 * 2 * (1 + 1 + 2 + 1)  # models × budgets × (trunk, cosine, 2 shapes, swa)
+    assert points.val_loss.between(0.5, 6).all()
+    assert planned_jobs(completed) == []
+
+
+def test_adding_a_shape_schedules_only_new_cooldowns(copy_of_completed):
+    edit_config(copy_of_completed, lambda c: c["cooldown"].update(shapes=["1-sqrt", "linear", "cosine"]))
+    jobs = planned_jobs(copy_of_completed)
+    rules = sorted(r for r, _ in jobs)
+    assert rules == sorted(["cooldown"] * 4 + ["evaluate"] * 4 + ["aggregate", "all"])
+    assert all("/cosine/" in out for r, out in jobs if r in ("cooldown", "evaluate"))
+
+
+def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_completed):
+    edit_config(copy_of_completed, lambda c: c.update(budgets=[2560, 5120, 7680]))
+    jobs = planned_jobs(copy_of_completed)
+    trunk = sorted(out for r, out in jobs if r == "trunk")
+    # the new budget is step 60, its 20% fork is step 48; the chain already ends at 40
+    assert trunk == [f"results/smoke/trunk/{m}/step{s}.pt" for m in ("a", "b") for s in (48, 60)]
+    assert sorted(out for r, out in jobs if r == "cooldown") == [
+        f"results/smoke/cooldown/{m}/{shape}/f0.2/tokens7680.pt" for m in ("a", "b") for shape in ("1-sqrt", "linear")
+    ]
+    assert sorted(out for r, out in jobs if r in ("swa", "cosine")) == sorted(
+        [f"results/smoke/swa/{m}/tokens7680.pt" for m in ("a", "b")] + [f"results/smoke/cosine/{m}/tokens7680.pt" for m in ("a", "b")]
+    )
+    evals = [out for r, out in jobs if r == "evaluate"]
+    assert len(evals) == 2 * 5 and all("7680" in e or "step60" in e for e in evals)
+
+
+def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
+    edit_config(copy_of_completed, lambda c: c.update(flops={"convention": "6N"}))
+    assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ["aggregate", "all"]
+
+
+def test_changing_how_many_swa_windows_to_merge_retrains_nothing(copy_of_completed):
+    edit_config(copy_of_completed, lambda c: c["swa"].update(windows=3))
+    rules = sorted(r for r, _ in planned_jobs(copy_of_completed))
+    assert rules == sorted(["swa"] * 4 + ["evaluate"] * 4 + ["aggregate", "all"])
+
+
+def test_trunk_checkpoint_does_not_depend_on_the_chain(tmp_path):
+    """Step 40 reached through 3 earlier links or through 7 is bit-identical."""
+    states = []
+    for name, budgets in (("short", [2560, 5120]), ("long", [1280, 2560, 3840, 5120])):
+        wd = make_workdir(tmp_path / name)
+        edit_config(wd, lambda c: c.update(budgets=budgets, models=c["models"][:1], experiment=name))
+        target = f"results/{name}/trunk/a/step40.pt"
+        links = [out for r, out in planned_jobs(wd, target) if r == "trunk"]
+        assert len(links) == (4 if name == "short" else 8)
+        snakemake(wd, target)
+        states.append(torch.load(wd / target, weights_only=True))
+    a, b = states
+    for part in ("model", "optimizer"):
+        flat_a, flat_b = _tensors(a[part]), _tensors(b[part])
+        assert flat_a.keys() == flat_b.keys()
+        assert all(torch.equal(flat_a[k], flat_b[k]) for k in flat_a), part
+
+
+def _tensors(obj, prefix=""):
+    if isinstance(obj, torch.Tensor):
+        return {prefix: obj}
+    out = {}
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else []
+    for k, v in items:
+        out.update(_tensors(v, f"{prefix}.{k}"))
+    return out
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda c: c["cooldown"].update(shapse=["linear"]), "Additional properties are not allowed ('shapse' was unexpected)"),
+        (lambda c: c.update(budgets=[2560, 5000]), "budgets (a): 5000 tokens is not a whole positive number of steps"),
+        (lambda c: c["cooldown"].update(shapes=["1-sqrt", "sqrt"]), "'sqrt' is not one of"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, change, message):
+    wd = make_workdir(tmp_path / "wf")
+    edit_config(wd, change)
+    r = snakemake(wd, "-n", check=False)
+    assert r.returncode != 0
+    assert message in r.stdout + r.stderr
+    assert not (wd / "results").exists()
+
+
+def test_lint_and_format():
+    lint = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0 and "Congratulations" in lint.stdout + lint.stderr, lint.stdout + lint.stderr
+    snakefmt = Path(sys.executable).parent / "snakefmt"
+    fmt = subprocess.run([snakefmt, "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stderr
