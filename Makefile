@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/snakemake --cores 2
+	@cat results/demo/summary.md
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

@@ -4,6 +4,7 @@
     train          a trunk link, a cooldown forked from a checkpoint, or a cosine run
     average        merge saved SWA windows (or take a run's EMA) into one model
     evaluate       validation loss of any checkpoint
+    summary        the paper's claims checked on a points.csv, as Markdown tables
 
 Errors a user can act on print one line and exit non-zero; no traceback.
 """
@@ -97,11 +98,17 @@ def _add_evaluate(sub):
     p.add_argument("--threads", type=int)
 
 
+def _add_summary(sub):
+    p = sub.add_parser("summary", help="check the paper's claims on a points.csv; print Markdown tables")
+    p.add_argument("points", type=Path)
+    p.add_argument("--out", type=Path, help="also write the Markdown here")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="scalinglaws", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"scalinglaws {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_prepare, _add_train, _add_average, _add_evaluate):
+    for add in (_add_prepare, _add_train, _add_average, _add_evaluate, _add_summary):
         add(sub)
     return p
 

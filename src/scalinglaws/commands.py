@@ -159,3 +159,18 @@ def evaluate(args) -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))
+
+
+def summary(args) -> None:
+    import pandas as pd
+
+    from scalinglaws.summary import markdown
+
+    try:
+        points = pd.read_csv(args.points)
+    except (OSError, ValueError) as e:
+        raise ScalingLawsError(f"{args.points}: cannot read the points ({e})") from None
+    text = markdown(points)
+    if args.out:
+        args.out.write_text(text)
+    print(text)

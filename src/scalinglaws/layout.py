@@ -55,3 +55,7 @@ class Layout:
     @property
     def points(self) -> str:
         return f"{self.root}/points.csv"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.root}/summary.md"

@@ -13,3 +13,17 @@ rule aggregate:
         flops=canonical(config["flops"]),
     script:
         "../../scripts/aggregate.py"
+
+
+# The paper's claims checked on the points, as Markdown (what `make demo` prints).
+rule summary:
+    input:
+        LAYOUT.points,
+    output:
+        LAYOUT.summary,
+    log:
+        LAYOUT.log("summary"),
+    conda:
+        "../envs/scalinglaws.yaml"
+    shell:
+        "scalinglaws summary {input} --out {output} > {log} 2>&1"

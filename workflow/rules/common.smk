@@ -3,6 +3,7 @@
 # live in scalinglaws.layout.
 import json
 import os
+import re
 import shlex
 import sys
 
@@ -32,7 +33,7 @@ os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), _path])
 
 
 wildcard_constraints:
-    model="|".join(SWEEP.models),
+    model="|".join(map(re.escape, SWEEP.models)),
     step=r"\d+",
     tokens=r"\d+",
     fraction=r"[0-9.]+(e-?\d+)?",

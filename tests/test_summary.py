@@ -1,0 +1,41 @@
+import pandas as pd
+import pytest
+
+from scalinglaws.summary import claims, flops_ratios, losses, markdown
+
+
+def points():
+    rows = []
+    for tokens, base in ((1000, 3.0), (2000, 2.5)):
+        per_token = 10.0
+        rows += [
+            ("m", tokens, per_token * tokens, "trunk", "", float("nan"), base + 0.2),
+            ("m", tokens, per_token * tokens, "swa", "", float("nan"), base + 0.1),
+            ("m", tokens, per_token * tokens, "cosine", "", float("nan"), base),
+            ("m", tokens, per_token * tokens, "cooldown", "1-sqrt", 0.2, base - 0.01),
+            ("m", tokens, per_token * tokens, "cooldown", "linear", 0.2, base + 0.05),
+        ]
+    return pd.DataFrame(rows, columns=["model", "tokens", "flops", "kind", "shape", "cooldown_fraction", "val_loss"])
+
+
+def test_losses_table_and_relative_gap():
+    w = losses(points())
+    assert list(w.columns[:7]) == ["model", "tokens", "trunk", "swa", "cosine", "1-sqrt@0.2", "linear@0.2"]
+    assert w["1-sqrt@0.2 vs cosine %"].iloc[0] == pytest.approx(100 * (2.99 / 3.0 - 1))
+
+
+def test_flops_ratio_counts_the_trunk_once():
+    fr = flops_ratios(points())
+    row = fr[fr.cooldown == "1-sqrt@0.2"].iloc[0]
+    # trunk to 2000 tokens + 20% of 1000 and of 2000; cosine: 1000 + 2000 (10 FLOPs a token)
+    assert row.wsd_flops == pytest.approx(10 * (2000 + 200 + 400))
+    assert row.ratio == pytest.approx(2600 / 3000)
+
+
+def test_claims_count_what_holds():
+    c = claims(points())
+    assert c[0].startswith("1-sqrt 0.2 cooldown within 1% of cosine or below: 2 of 2")
+    assert c[1] == "1-sqrt at or below linear: 2 of 2"
+    assert c[2] == "SWA below the raw trunk checkpoint: 2 of 2"
+    assert c[3].endswith(f"{2600 / 3000:.3f}")
+    assert "| m " in markdown(points())

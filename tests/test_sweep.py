@@ -1,0 +1,78 @@
+import pytest
+
+from scalinglaws import ScalingLawsError
+from scalinglaws.sweep import Sweep
+
+
+def config(**over):
+    c = {
+        "experiment": "t",
+        "training": {"seq_len": 32, "batch_size": 4, "warmup_tokens": 256},
+        "models": [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.003}],
+        "budgets": [2560, 5120],
+        "cooldown": {"shapes": ["1-sqrt", "linear"], "fractions": [0.2], "final_fraction": 0.0},
+        "cosine": {"enabled": True, "final_fraction": 0.1, "lr_factor": 2.0},
+        "swa": {"enabled": True, "window_tokens": 640, "every_tokens": 128, "windows": 2},
+    }
+    for k, v in over.items():
+        c[k] = {**c[k], **v} if isinstance(v, dict) and isinstance(c.get(k), dict) else v
+    return c
+
+
+def test_steps_forks_and_chain():
+    s = Sweep(config())
+    assert s.tokens_per_step == 128 and s.warmup_steps == 2
+    assert s.budget_steps("a") == [20, 40]
+    assert sorted({c.fork_step for c in s.cooldowns("a")}) == [16, 32]
+    assert s.trunk_steps("a") == [16, 20, 32, 40]
+    assert [s.previous_trunk_step("a", x) for x in (16, 20, 32, 40)] == [None, 16, 20, 32]
+    assert len(s.cooldowns()) == 4
+
+
+def test_fraction_rounding_and_several_fractions():
+    s = Sweep(config(budgets=[1280], cooldown={"fractions": [0.25, 0.5]}, swa={"enabled": False}))
+    # 10 steps: 25% → 2.5 → 3 steps (fork 7); 50% → 5 steps (fork 5)
+    assert sorted((c.fraction, c.cooldown_steps, c.fork_step) for c in s.cooldowns("a"))[::2] == [(0.25, 3, 7), (0.5, 5, 5)]
+    assert s.trunk_steps("a") == [5, 7, 10]
+
+
+def test_swa_windows_end_at_the_budget_and_map_to_links():
+    s = Sweep(config(swa={"windows": 3}))
+    points = {p.tokens: p for p in s.swa_points("a")}
+    assert points[5120].window_ends == (30, 35, 40)
+    assert points[2560].window_ends == (10, 15, 20)
+    assert [s.link_closing("a", e) for e in (10, 15, 20, 30, 35, 40)] == [16, 16, 20, 32, 40, 40]
+    few = Sweep(config(swa={"windows": 9})).swa_points("a")[0]
+    assert few.window_ends == (5, 10, 15, 20)  # a budget holding fewer windows merges those it has
+
+
+def test_per_model_budgets_and_cosine_lr():
+    c = config()
+    c["models"] = [c["models"][0], {"name": "b", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.01, "cosine_lr": 0.015, "budgets": [5120]}]
+    s = Sweep(c)
+    assert s.budget_steps("b") == [40] and s.trunk_steps("b") == [32, 40]
+    assert s.cosine_lr("a") == pytest.approx(0.006) and s.cosine_lr("b") == 0.015
+
+
+def test_compute_accounting_in_tokens():
+    s = Sweep(config())
+    assert s.tokens("trunk", "a") == 5120
+    assert s.tokens("cosine", "a") == 2560 + 5120
+    assert s.tokens("cooldown", "a") == 2 * (4 + 8) * 128  # two shapes, 20% of 20 and 40 steps
+
+
+@pytest.mark.parametrize(
+    "over,match",
+    [
+        ({"budgets": [2560, 2600]}, r"budgets \(a\): 2600 tokens is not a whole positive number of steps"),
+        ({"budgets": [2560, 2560]}, r"duplicate budget\(s\) \[2560\] for model 'a'"),
+        ({"training": {"warmup_tokens": 2048}}, r"forks at step 16, at or before the end of warmup \(step 16\)"),
+        ({"swa": {"window_tokens": 1280 * 3}}, r"swa.window_tokens: the 2560-token budget of 'a' is not a whole number"),
+        ({"swa": {"every_tokens": 384}}, r"swa.window_tokens \(5 steps\) is not a multiple of swa.every_tokens \(3 steps\)"),
+        ({"training": {"warmup_tokens": 100}}, r"training.warmup_tokens: 100 tokens is not a whole"),
+        ({"models": [{"name": "a", "d_model": 30, "n_layers": 1, "n_heads": 4, "lr": 0.1}]}, "d_model 30 is not divisible"),
+    ],
+)
+def test_semantic_errors_name_the_key(over, match):
+    with pytest.raises(ScalingLawsError, match=match):
+        Sweep(config(**over))
