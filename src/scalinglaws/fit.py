@@ -1,0 +1,314 @@
+"""Scaling-law fits: Chinchilla's three approaches, on arrays, with diagnostics.
+
+- **Approach 3** (parametric): L(N, D) = E + A/N^α + B/D^β, fitted as
+  log L̂ = LSE(a − α log N, b − β log D, e) (A = eᵃ, B = eᵇ, E = eᵉ) by the Huber loss
+  (δ = 1e-3) of log L̂ − log L **summed** over points — averaging makes L-BFGS-B stop near
+  its start, which is believed to have hurt Chinchilla's own published fit (Besiroglu et
+  al. 2024, arXiv 2404.10102) — with the analytic gradient, from Chinchilla's grid of
+  4,500 starts, keeping the best.
+- **Approach 2** (isoFLOP): per compute budget, a parabola in log N fitted to the points
+  in a window around that budget's minimum, then power laws N*(C) = k·C^a, D*(C) ∝ C^b.
+- **Approach 1** (envelope): the lowest loss at each compute over all runs, the model
+  that reaches it, then the same power laws.
+
+Every fit returns a result object with its objective, gradient norm, how many starts
+reached the best value and which parameters ended at a bound — not just numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
+
+HUBER_DELTA = 1e-3
+PARAMS3 = ("a", "b", "e", "alpha", "beta")
+# Chinchilla's grid of initialisations (Hoffmann et al. 2022, appendix D.2).
+CHINCHILLA_GRID = {
+    "a": np.arange(0, 30, 5.0),
+    "b": np.arange(0, 30, 5.0),
+    "e": np.arange(-1, 1.5, 0.5),
+    "alpha": np.arange(0, 2.5, 0.5),
+    "beta": np.arange(0, 2.5, 0.5),
+}
+BOUNDS3 = [(-20.0, 60.0), (-20.0, 60.0), (-10.0, 10.0), (0.0, 5.0), (0.0, 5.0)]
+
+
+def chinchilla_starts() -> np.ndarray:
+    """The 6 × 6 × 5 × 5 × 5 = 4,500 starting points, as rows of (a, b, e, α, β)."""
+    return np.array(list(itertools.product(*(CHINCHILLA_GRID[k] for k in PARAMS3))))
+
+
+# --- Approach 3 ----------------------------------------------------------------------------
+
+
+def huber(r: np.ndarray, delta: float = HUBER_DELTA) -> tuple[np.ndarray, np.ndarray]:
+    """Huber loss of residuals and its derivative (which is r clipped to ±δ)."""
+    absr = np.abs(r)
+    return np.where(absr <= delta, 0.5 * r * r, delta * (absr - 0.5 * delta)), np.clip(r, -delta, delta)
+
+
+def objective3(x, log_n, log_d, log_l, delta=HUBER_DELTA):
+    """Summed Huber loss of log-residuals and its analytic gradient.
+
+    Written out (no scipy.special calls) because it runs ~10⁵ times per fit."""
+    a, b, e, alpha, beta = x
+    t0, t1 = a - alpha * log_n, b - beta * log_d
+    m = np.maximum(np.maximum(t0, t1), e)  # log-sum-exp, stabilised
+    e0, e1, e2 = np.exp(t0 - m), np.exp(t1 - m), np.exp(e - m)
+    s = e0 + e1 + e2
+    r = m + np.log(s) - log_l
+    loss, dloss = huber(r, delta)
+    g = dloss / s  # d(log L̂)/d(term k) = e_k / s (softmax weights)
+    w0, w1 = e0 * g, e1 * g
+    grad = np.array([w0.sum(), w1.sum(), (e2 * g).sum(), -(w0 @ log_n), -(w1 @ log_d)])
+    return loss.sum(), grad
+
+
+@dataclass
+class ParametricFit:
+    """L(N, D) = E + A/N^α + B/D^β and how the fit got there."""
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    objective: float
+    grad_norm: float
+    success: bool
+    n_starts: int
+    n_best: int  # starts that reached the best objective (within 1e-6 relative)
+    at_bound: list[str] = field(default_factory=list)
+    n_points: int = 0
+
+    @classmethod
+    def from_x(cls, x, **kw):
+        a, b, e, alpha, beta = map(float, x)
+        return cls(E=float(np.exp(e)), A=float(np.exp(a)), B=float(np.exp(b)), alpha=alpha, beta=beta, **kw)
+
+    @property
+    def x(self) -> np.ndarray:
+        return np.array([np.log(self.A), np.log(self.B), np.log(self.E), self.alpha, self.beta])
+
+    def predict(self, n, d):
+        return self.E + self.A / np.asarray(n, float) ** self.alpha + self.B / np.asarray(d, float) ** self.beta
+
+    def allocation(self) -> dict:
+        """Compute-optimal N_opt(C) = G (C/6)^a, D_opt(C) = G⁻¹ (C/6)^b for C = 6ND
+        (Hoffmann et al. 2022, eq. 4)."""
+        G = (self.alpha * self.A / (self.beta * self.B)) ** (1 / (self.alpha + self.beta))
+        return {"G": G, "a": self.beta / (self.alpha + self.beta), "b": self.alpha / (self.alpha + self.beta)}
+
+    def optimal(self, flops):
+        al = self.allocation()
+        c6 = np.asarray(flops, float) / 6
+        return al["G"] * c6 ** al["a"], c6 ** al["b"] / al["G"]
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), **{f"allocation_{k}": v for k, v in self.allocation().items()}}
+
+
+def fit_parametric(n, d, loss, starts: np.ndarray | None = None, delta: float = HUBER_DELTA, workers: int = 1) -> ParametricFit:
+    """Approach 3 from every start (default: Chinchilla's 4,500), keeping the best.
+
+    ``workers`` > 1 spreads the starts over that many processes."""
+    log_n, log_d, log_l = (np.log(np.asarray(v, float)) for v in (n, d, loss))
+    starts = chinchilla_starts() if starts is None else np.atleast_2d(np.asarray(starts, float))
+    chunks = [(c, log_n, log_d, log_l, delta) for c in np.array_split(starts, max(1, workers)) if len(c)]
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            runs = [r for chunk in pool.map(_fit_chunk, chunks) for r in chunk]
+    else:
+        runs = _fit_chunk(chunks[0])
+    objectives = np.array([r[0] for r in runs])
+    best_fun, best_x, success = runs[int(np.argmin(objectives))]
+    n_best = int(np.sum(objectives <= best_fun * (1 + 1e-6) + 1e-18))
+    _, grad = objective3(best_x, log_n, log_d, log_l, delta)
+    at_bound = [p for p, v, (lo, hi) in zip(PARAMS3, best_x, BOUNDS3) if np.isclose(v, lo) or np.isclose(v, hi)]
+    return ParametricFit.from_x(
+        best_x, objective=best_fun, grad_norm=float(np.linalg.norm(grad)), success=success,
+        n_starts=len(starts), n_best=n_best, at_bound=at_bound, n_points=len(log_l),
+    )
+
+def _fit_chunk(args):
+    starts, log_n, log_d, log_l, delta = args
+    out = []
+    # L-BFGS-B's tiny BLAS calls are ~10× slower when OpenBLAS spreads them over threads.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for x0 in starts:
+            r = minimize(objective3, x0, args=(log_n, log_d, log_l, delta), jac=True, method="L-BFGS-B",
+                         bounds=BOUNDS3, options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2000})
+            out.append((float(r.fun), r.x, bool(r.success)))
+    return out
+
+
+# --- power laws, Approach 2 and Approach 1 ----------------------------------------------------
+
+
+@dataclass
+class PowerLaw:
+    """y = k · x^exponent, fitted by least squares in log-log space."""
+
+    k: float
+    exponent: float
+    rmse_log: float  # root-mean-square residual of log y
+    n_points: int
+
+    @classmethod
+    def fit(cls, x, y) -> PowerLaw:
+        lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+        if len(lx) < 2 or np.ptp(lx) == 0:
+            return cls(k=float("nan"), exponent=float("nan"), rmse_log=float("nan"), n_points=len(lx))
+        slope, intercept = np.polyfit(lx, ly, 1)
+        resid = ly - (intercept + slope * lx)
+        return cls(k=float(np.exp(intercept)), exponent=float(slope), rmse_log=float(np.sqrt(np.mean(resid**2))), n_points=len(lx))
+
+    def __call__(self, x):
+        return self.k * np.asarray(x, float) ** self.exponent
+
+
+@dataclass
+class OptimaFit:
+    """Compute-optimal N*(C) and D*(C) as power laws (Approaches 1 and 2)."""
+
+    approach: int
+    flops: list[float]  # the budgets C with an optimum
+    n_opt: list[float]
+    d_opt: list[float]
+    loss_opt: list[float]
+    n_law: PowerLaw
+    d_law: PowerLaw
+    skipped: list[dict] = field(default_factory=list)  # budgets without a usable optimum, and why
+    note: str = ""
+
+    @property
+    def a(self) -> float:
+        return self.n_law.exponent
+
+    @property
+    def b(self) -> float:
+        return self.d_law.exponent
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "a": self.a, "b": self.b}
+
+
+def fit_isoflop(n, d, loss, budget, window: float = 4.0, min_points: int = 3) -> OptimaFit:
+    """Approach 2 on points grouped by compute budget (``budget``: the label of each point).
+
+    Per budget, a parabola in log N is fitted to the points within a factor ``window`` of
+    the lowest-loss point; its vertex is N*, and D* comes from a straight line of log D
+    against log N through the same points, evaluated at the vertex (convention-free)."""
+    n, d, loss, budget = (np.asarray(v, float) for v in (n, d, loss, budget))
+    cs, ns, ds, ls, skipped = [], [], [], [], []
+    for c in np.unique(budget):
+        sel = budget == c
+        ln, ld, y = np.log(n[sel]), np.log(d[sel]), loss[sel]
+        near = np.abs(ln - ln[np.argmin(y)]) <= np.log(window)
+        if near.sum() < min_points:
+            skipped.append({"flops": float(c), "reason": f"{int(near.sum())} points within {window}× of the minimum"})
+            continue
+        curv, lin, const = np.polyfit(ln[near], y[near], 2)
+        if curv <= 0:
+            skipped.append({"flops": float(c), "reason": "the profile is not convex there"})
+            continue
+        x = -lin / (2 * curv)
+        slope, icept = np.polyfit(ln[near], ld[near], 1)
+        cs.append(float(c))
+        ns.append(float(np.exp(x)))
+        ds.append(float(np.exp(icept + slope * x)))
+        ls.append(float(const - lin * lin / (4 * curv)))
+    return OptimaFit(2, cs, ns, ds, ls, PowerLaw.fit(cs, ns), PowerLaw.fit(cs, ds), skipped)
+
+
+def isoflop_profiles(group, n, d, flops, loss, budgets) -> dict[str, np.ndarray]:
+    """Each run's (N, D, loss) at common compute budgets, by interpolating log loss and
+    log D linearly in log FLOPs along that run's own points (runs of our sweeps do not
+    sit on isoFLOP lines). A run contributes only to budgets inside its FLOPs range."""
+    group, n, d, flops, loss = map(np.asarray, (group, n, d, flops, loss))
+    out = {k: [] for k in ("n", "d", "loss", "budget")}
+    for g in np.unique(group):
+        sel = group == g
+        order = np.argsort(flops[sel])
+        lf, ll, ld = (np.log(v[sel][order].astype(float)) for v in (flops, loss, d))
+        for c in budgets:
+            if lf[0] <= np.log(c) <= lf[-1]:
+                out["n"].append(float(n[sel][0]))
+                out["d"].append(float(np.exp(np.interp(np.log(c), lf, ld))))
+                out["loss"].append(float(np.exp(np.interp(np.log(c), lf, ll))))
+                out["budget"].append(float(c))
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def common_budgets(flops, count: int = 12) -> np.ndarray:
+    f = np.asarray(flops, float)
+    return np.logspace(np.log10(f.min()), np.log10(f.max()), count)
+
+
+def fit_envelope(group, n, d, flops, loss, count: int = 50) -> OptimaFit:
+    """Approach 1: at each of ``count`` log-spaced compute values, the run with the lowest
+    (interpolated) loss; N* and D* are that run's, then power laws in C."""
+    prof = isoflop_profiles(group, n, d, flops, loss, common_budgets(flops, count))
+    cs, ns, ds, ls = [], [], [], []
+    for c in np.unique(prof["budget"]):
+        sel = np.flatnonzero(prof["budget"] == c)
+        i = sel[np.argmin(prof["loss"][sel])]
+        cs.append(float(c)); ns.append(float(prof["n"][i])); ds.append(float(prof["d"][i])); ls.append(float(prof["loss"][i]))
+    note = f"{len(set(ns))} distinct runs on the envelope"
+    return OptimaFit(1, cs, ns, ds, ls, PowerLaw.fit(cs, ns), PowerLaw.fit(cs, ds), note=note)
+
+
+# --- uncertainty and prediction ------------------------------------------------------------
+
+
+def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0.95)) -> dict:
+    """Intervals from refitting on resampled **groups** (whole models or trunks: points
+    forked from one trunk are not independent, so single points are not resampled).
+
+    ``fit_once(indices)`` fits the points at ``indices`` and returns (dict of quantities,
+    converged). Intervals are percentiles over the converged refits; how many did not
+    converge is reported, never hidden."""
+    groups = np.asarray(groups)
+    labels = np.unique(groups)
+    members = {g: np.flatnonzero(groups == g) for g in labels}
+    rng = np.random.default_rng(seed)
+    samples, failed = [], 0
+    for _ in range(n_boot):
+        draw = rng.choice(labels, size=len(labels), replace=True)
+        idx = np.concatenate([members[g] for g in draw])
+        try:
+            values, ok = fit_once(idx)
+        except (ValueError, np.linalg.LinAlgError):
+            values, ok = None, False
+        if ok and values is not None and all(np.isfinite(v) for v in values.values()):
+            samples.append(values)
+        else:
+            failed += 1
+    out = {"n_boot": n_boot, "failed": failed, "groups": len(labels), "intervals": {}}
+    for key in samples[0] if samples else []:
+        v = np.array([s[key] for s in samples])
+        out["intervals"][key] = {
+            f"{int(lv * 100)}%": [float(np.percentile(v, 50 * (1 - lv))), float(np.percentile(v, 50 * (1 + lv)))]
+            for lv in levels
+        }
+    return out
+
+
+def holdout_check(n, d, loss, flops, fit_fn, fraction: float = 0.2) -> dict:
+    """Fit on all but the largest-compute ``fraction`` of points, predict those: the
+    relative error of an extrapolation, which is what a scaling law is for."""
+    n, d, loss, flops = (np.asarray(v, float) for v in (n, d, loss, flops))
+    cut = np.quantile(flops, 1 - fraction)
+    test = flops >= cut
+    if test.all() or not test.any():
+        return {"n_test": 0}
+    law = fit_fn(n[~test], d[~test], loss[~test])
+    rel = law.predict(n[test], d[test]) / loss[test] - 1
+    return {"flops_threshold": float(cut), "n_train": int((~test).sum()), "n_test": int(test.sum()),
+            "mean_abs_rel_error": float(np.mean(np.abs(rel))), "max_abs_rel_error": float(np.max(np.abs(rel)))}
