@@ -18,7 +18,9 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/snakemake --cores 2
+	$(BIN)/snakemake --report results/demo/report.html
 	@cat results/demo/summary.md
+	@echo "Report: results/demo/report.html"
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

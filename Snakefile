@@ -2,6 +2,7 @@
 # SWA of its weights, optional cosine baselines; all evaluated into points.csv.
 # Settings: config.yaml (schema: workflow/schemas/config.schema.yaml).
 # Resources: profiles/default/config.yaml.
+# Report: snakemake --report results/{experiment}/report.html
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -13,6 +14,9 @@ configfile: "config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/trunk.smk"
@@ -21,6 +25,8 @@ include: "workflow/rules/cosine.smk"
 include: "workflow/rules/swa.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -28,3 +34,6 @@ rule all:
     input:
         LAYOUT.points,
         LAYOUT.summary,
+        LAYOUT.fits,
+        LAYOUT.compute,
+        expand(f"{LAYOUT.figures}/{{name}}.png", name=FIGURES),

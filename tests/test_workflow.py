@@ -14,6 +14,8 @@ import torch
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+# Jobs downstream of points.csv: rerun whenever any point changes, never training.
+ANALYSIS = ["aggregate", "all", "compute", "fit", "plots", "summary"]
 SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
 
 
@@ -80,44 +82,73 @@ def test_complete_run_writes_points_and_then_has_nothing_to_do(completed):
         "model", "params", "params_non_embedding", "tokens", "flops", "kind", "shape", "cooldown_fraction", "step", "val_loss",
     ]
     assert sorted(points.kind.unique()) == ["cooldown", "cosine", "swa", "trunk"]
-    assert len(points) == 2 * 2 * (1 + 1 + 2 + 1)  # models × budgets × (trunk, cosine, 2 shapes, swa)
+    assert len(points) == 2 * 3 * (1 + 1 + 2 + 1)  # models × budgets × (trunk, cosine, 2 shapes, swa)
     assert points.val_loss.between(0.5, 6).all()
     assert planned_jobs(completed) == []
+
+
+def test_figures_and_html_report(completed):
+    from scalinglaws.plots import FIGURES
+
+    for name in FIGURES:
+        png = completed / "results" / "smoke" / "figures" / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    snakemake(completed, "--report", "results/smoke/report.html")
+    html = (completed / "results" / "smoke" / "report.html").read_text(errors="replace")
+    assert "cooldown_vs_cosine.png" in html and "Figures" in html
+
+
+def test_fits_and_compute_account(completed):
+    import json
+
+    fits = json.loads((completed / "results" / "smoke" / "fits.json").read_text())
+    assert sorted(fits["sets"]) == ["cooldown 1-sqrt@0.2", "cooldown linear@0.2", "cosine", "swa", "trunk"]
+    a3 = fits["sets"]["cosine"]["approach3"]
+    assert a3["n_starts"] == 4500 and a3["bootstrap"]["n_boot"] == 5
+    assert "cooldown 1-sqrt@0.2 vs cosine" in fits["comparison"]
+    compute = json.loads((completed / "results" / "smoke" / "compute.json").read_text())
+    wsd, cos = compute["totals"]["wsd (1-sqrt@0.2)"], compute["totals"]["cosine"]
+    # one trunk to 60 steps + 20% cooldowns of 20, 40, 60 steps vs cosine runs of 20+40+60
+    assert wsd["flops_ratio_to_cosine"] == pytest.approx((60 + 4 + 8 + 12) / 120)
+    assert wsd["seconds"] > 0 and cos["seconds"] > 0
 
 
 def test_adding_a_shape_schedules_only_new_cooldowns(copy_of_completed):
     edit_config(copy_of_completed, lambda c: c["cooldown"].update(shapes=["1-sqrt", "linear", "cosine"]))
     jobs = planned_jobs(copy_of_completed)
     rules = sorted(r for r, _ in jobs)
-    assert rules == sorted(["cooldown"] * 4 + ["evaluate"] * 4 + ["aggregate", "all"])
+    assert rules == sorted(["cooldown"] * 6 + ["evaluate"] * 6 + ANALYSIS)
     assert all("/cosine/" in out for r, out in jobs if r in ("cooldown", "evaluate"))
 
 
 def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_completed):
-    edit_config(copy_of_completed, lambda c: c.update(budgets=[2560, 5120, 7680]))
+    edit_config(copy_of_completed, lambda c: c.update(budgets=[2560, 5120, 7680, 10240]))
     jobs = planned_jobs(copy_of_completed)
     trunk = sorted(out for r, out in jobs if r == "trunk")
-    # the new budget is step 60, its 20% fork is step 48; the chain already ends at 40
-    assert trunk == [f"results/smoke/trunk/{m}/step{s}.pt" for m in ("a", "b") for s in (48, 60)]
+    # the new budget is step 80, its 20% fork is step 64; the chain already ends at 60
+    assert trunk == [f"results/smoke/trunk/{m}/step{s}.pt" for m in ("a", "b") for s in (64, 80)]
     assert sorted(out for r, out in jobs if r == "cooldown") == [
-        f"results/smoke/cooldown/{m}/{shape}/f0.2/tokens7680.pt" for m in ("a", "b") for shape in ("1-sqrt", "linear")
+        f"results/smoke/cooldown/{m}/{shape}/f0.2/tokens10240.pt" for m in ("a", "b") for shape in ("1-sqrt", "linear")
     ]
     assert sorted(out for r, out in jobs if r in ("swa", "cosine")) == sorted(
-        [f"results/smoke/swa/{m}/tokens7680.pt" for m in ("a", "b")] + [f"results/smoke/cosine/{m}/tokens7680.pt" for m in ("a", "b")]
+        [f"results/smoke/swa/{m}/tokens10240.pt" for m in ("a", "b")] + [f"results/smoke/cosine/{m}/tokens10240.pt" for m in ("a", "b")]
     )
     evals = [out for r, out in jobs if r == "evaluate"]
-    assert len(evals) == 2 * 5 and all("7680" in e or "step60" in e for e in evals)
+    assert len(evals) == 2 * 5 and all("10240" in e or "step80" in e for e in evals)
+    assert sorted({r for r, _ in jobs}) == sorted({"trunk", "cooldown", "cosine", "swa", "evaluate", *ANALYSIS})
 
 
 def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
+    edit_config(copy_of_completed, lambda c: c.update(fit={"bootstrap": 7, "approaches": [2, 3]}))
+    assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ["all", "fit", "plots"]
     edit_config(copy_of_completed, lambda c: c.update(flops={"convention": "6N"}))
-    assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ["aggregate", "all"]
+    assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ANALYSIS
 
 
 def test_changing_how_many_swa_windows_to_merge_retrains_nothing(copy_of_completed):
     edit_config(copy_of_completed, lambda c: c["swa"].update(windows=3))
     rules = sorted(r for r, _ in planned_jobs(copy_of_completed))
-    assert rules == sorted(["swa"] * 4 + ["evaluate"] * 4 + ["aggregate", "all"])
+    assert rules == sorted(["swa"] * 6 + ["evaluate"] * 6 + ANALYSIS)
 
 
 def test_trunk_checkpoint_does_not_depend_on_the_chain(tmp_path):

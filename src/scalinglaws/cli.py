@@ -5,6 +5,7 @@
     average        merge saved SWA windows (or take a run's EMA) into one model
     evaluate       validation loss of any checkpoint
     summary        the paper's claims checked on a points.csv, as Markdown tables
+    fit            scaling laws (Chinchilla approaches 1–3) of any CSV of params, tokens, loss
 
 Errors a user can act on print one line and exit non-zero; no traceback.
 """
@@ -104,11 +105,28 @@ def _add_summary(sub):
     p.add_argument("--out", type=Path, help="also write the Markdown here")
 
 
+def _add_fit(sub):
+    p = sub.add_parser("fit", help="fit scaling laws to any CSV of (params, tokens, loss)")
+    p.add_argument("points", type=Path, help="CSV with one row per trained model")
+    p.add_argument("--params-col", default="params")
+    p.add_argument("--tokens-col", default="tokens")
+    p.add_argument("--loss-col", help="default: val_loss if present, else loss")
+    p.add_argument("--flops-col", help="training FLOPs of each point (default: 6·N·D)")
+    p.add_argument("--budget-col", help="isoFLOP profile label of each point, for approach 2")
+    p.add_argument("--group-col", help="the runs: what the bootstrap resamples (default: one per params value)")
+    p.add_argument("--where", help="pandas query selecting rows, e.g. \"kind == 'cooldown'\"")
+    p.add_argument("--approach", type=int, nargs="+", choices=(1, 2, 3), default=[1, 2, 3])
+    p.add_argument("--bootstrap", type=int, default=0, metavar="K", help="resample the groups K times for intervals")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="processes for approach 3's starts")
+    p.add_argument("--out", type=Path, help="write the fit as JSON here")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="scalinglaws", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"scalinglaws {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_prepare, _add_train, _add_average, _add_evaluate, _add_summary):
+    for add in (_add_prepare, _add_train, _add_average, _add_evaluate, _add_summary, _add_fit):
         add(sub)
     return p
 

@@ -161,16 +161,53 @@ def evaluate(args) -> None:
     print(json.dumps(result))
 
 
-def summary(args) -> None:
+def _read_points(path: Path, where: str | None = None):
     import pandas as pd
 
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError) as e:
+        raise ScalingLawsError(f"{path}: cannot read the points ({e})") from None
+    if where:
+        try:
+            df = df.query(where)
+        except Exception as e:
+            raise ScalingLawsError(f"--where {where!r}: {type(e).__name__}: {e}") from None
+    return df
+
+
+def summary(args) -> None:
     from scalinglaws.summary import markdown
 
-    try:
-        points = pd.read_csv(args.points)
-    except (OSError, ValueError) as e:
-        raise ScalingLawsError(f"{args.points}: cannot read the points ({e})") from None
-    text = markdown(points)
+    text = markdown(_read_points(args.points))
     if args.out:
         args.out.write_text(text)
     print(text)
+
+
+def fit(args) -> None:
+    import pandas as pd
+
+    from scalinglaws.laws import fit_table, summary_rows
+
+    df = _read_points(args.points, args.where)
+    result = fit_table(
+        df, params=args.params_col, tokens=args.tokens_col, loss=args.loss_col, flops=args.flops_col,
+        budget=args.budget_col, group=args.group_col, approaches=tuple(args.approach), n_boot=args.bootstrap,
+        seed=args.seed, workers=args.workers,
+    )
+    result["points"] = str(args.points)
+    result["where"] = args.where
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    print(f"{args.points}: {result['n_points']} points in {result['n_groups']} groups; FLOPs: {result['flops_convention']}")
+    print(pd.DataFrame(summary_rows(result)).to_markdown(index=False))
+    if "approach3" in result:
+        h = result["approach3"]["holdout"]
+        if h.get("n_test"):
+            print(f"approach 3 fitted without the top {h['n_test']} points by compute predicts them to "
+                  f"{100 * h['mean_abs_rel_error']:.2f}% on average ({100 * h['max_abs_rel_error']:.2f}% worst)")
+        b = result["approach3"].get("bootstrap")
+        if b:
+            print(f"bootstrap: {b['n_boot']} refits over {b['groups']} groups, {b['failed']} did not converge")

@@ -59,3 +59,15 @@ class Layout:
     @property
     def summary(self) -> str:
         return f"{self.root}/summary.md"
+
+    @property
+    def fits(self) -> str:
+        return f"{self.root}/fits.json"
+
+    @property
+    def compute(self) -> str:
+        return f"{self.root}/compute.json"
+
+    @property
+    def figures(self) -> str:
+        return f"{self.root}/figures"

@@ -11,6 +11,7 @@ from snakemake.exceptions import WorkflowError
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.layout import Layout
+from scalinglaws.plots import FIGURES
 from scalinglaws.points import evaluations
 from scalinglaws.sweep import Sweep, fraction_label
 
@@ -165,3 +166,15 @@ def swa_window_files(wildcards):
     return " ".join(
         LAYOUT.window(p.model, SWEEP.link_closing(p.model, e), e) for e in p.window_ends
     )
+
+
+def training_metrics():
+    """Per-step metrics CSVs of every training job (for the loss-curve figure)."""
+    m = [LAYOUT.trunk(x, s) for x in SWEEP.models for s in SWEEP.trunk_steps(x)]
+    m += [
+        LAYOUT.cooldown(c.model, c.shape, fraction_label(c.fraction), c.tokens)
+        for c in SWEEP.cooldowns()
+    ]
+    if config["cosine"]["enabled"]:
+        m += [LAYOUT.cosine(x, t) for x in SWEEP.models for t in SWEEP.budgets(x)]
+    return [p.replace(".pt", ".csv") for p in m]

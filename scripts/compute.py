@@ -1,0 +1,10 @@
+"""Rule compute: the compute account → compute.json."""
+
+import json
+
+from scalinglaws.compute import account
+from scalinglaws.layout import Layout
+
+layout = Layout(f"results/{snakemake.config['experiment']}")  # noqa: F821 (snakemake is injected)
+with open(snakemake.output[0], "w") as f:  # noqa: F821
+    json.dump(account(snakemake.config, layout), f, indent=2)

@@ -1,0 +1,14 @@
+"""Rule fit: points.csv → fits.json."""
+
+import json
+import sys
+
+import pandas as pd
+
+from scalinglaws.laws import fit_sets
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+points = pd.read_csv(snakemake.input[0])  # noqa: F821
+result = fit_sets(points, json.loads(snakemake.params.fit), json.loads(snakemake.params.flops), workers=snakemake.threads)  # noqa: F821
+with open(snakemake.output[0], "w") as f:  # noqa: F821
+    json.dump(result, f, indent=2, default=float)

@@ -1,0 +1,89 @@
+"""The compute account: what the WSD pipeline cost against the cosine sweep it replaces.
+
+Training FLOPs come from the sweep (tokens of every trunk link, cooldown and cosine run ×
+FLOPs per token in the configured convention); wall-clock seconds from the Snakemake
+``benchmark:`` files of the jobs that ran. Evaluation is not training and is left out of
+both sides.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from scalinglaws.flops import flops_per_token
+from scalinglaws.layout import Layout
+from scalinglaws.sweep import Sweep, fraction_label
+
+
+def _seconds(path: str) -> float | None:
+    """Wall seconds of one job from its benchmark TSV (None if it has not run here)."""
+    p = Path(path)
+    if not p.is_file():
+        return None
+    return float(pd.read_csv(p, sep="\t")["s"].sum())
+
+
+def _total(values) -> float | None:
+    values = list(values)
+    return None if any(v is None for v in values) else float(sum(values))
+
+
+def account(config: dict, layout: Layout) -> dict:
+    meta = json.loads(Path(layout.meta).read_text())
+    sweep = Sweep(config, vocab_size=meta["vocab_size"])
+    conv = config["flops"]
+    per_model = {}
+    for m in sweep.models:
+        fpt = flops_per_token(sweep.model_config(m), conv["convention"], conv["params"])
+        trunk_s = _total(_seconds(layout.benchmark(f"trunk/{m}/step{s}")) for s in sweep.trunk_steps(m))
+        entry = {"flops_per_token": fpt, "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": trunk_s}}
+        for (shape, frac), group in _by_cooldown(sweep.cooldowns(m)).items():
+            label = f"{shape}@{frac}"
+            entry.setdefault("cooldowns", {})[label] = {
+                "tokens": sum(c.cooldown_steps for c in group) * sweep.tokens_per_step,
+                "seconds": _total(
+                    _seconds(layout.benchmark(f"cooldown/{m}/{shape}/f{frac}/tokens{c.tokens}")) for c in group
+                ),
+            }
+        if config["cosine"]["enabled"]:
+            entry["cosine"] = {
+                "tokens": sweep.tokens("cosine", m),
+                "seconds": _total(_seconds(layout.benchmark(f"cosine/{m}/tokens{t}")) for t in sweep.budgets(m)),
+            }
+        for part in [entry["trunk"], *entry.get("cooldowns", {}).values(), entry.get("cosine", {})]:
+            if part:
+                part["flops"] = part["tokens"] * fpt
+        per_model[m] = entry
+    return {"flops_convention": conv, "models": per_model, "totals": _totals(per_model)}
+
+
+def _by_cooldown(cooldowns):
+    out = {}
+    for c in cooldowns:
+        out.setdefault((c.shape, fraction_label(c.fraction)), []).append(c)
+    return out
+
+
+def _totals(per_model: dict) -> dict:
+    """WSD pipeline for each cooldown (the trunk + that shape's cooldowns), for all
+    cooldowns together, and the cosine sweep; ratios WSD / cosine."""
+    def add(parts, key):
+        return _total(p[key] for p in parts)
+
+    trunks = [e["trunk"] for e in per_model.values()]
+    labels = sorted({k for e in per_model.values() for k in e.get("cooldowns", {})})
+    out = {}
+    for label in labels + ["all cooldowns"]:
+        cds = [c for e in per_model.values() for k, c in e.get("cooldowns", {}).items() if label in (k, "all cooldowns")]
+        out[f"wsd ({label})"] = {key: add(trunks + cds, key) for key in ("flops", "seconds")}
+    cos = [e["cosine"] for e in per_model.values() if "cosine" in e]
+    if cos:
+        out["cosine"] = {key: add(cos, key) for key in ("flops", "seconds")}
+        for name in [k for k in out if k.startswith("wsd")]:
+            for key in ("flops", "seconds"):
+                num, den = out[name][key], out["cosine"][key]
+                out[name][f"{key}_ratio_to_cosine"] = None if num is None or not den else num / den
+    return out

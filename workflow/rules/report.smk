@@ -1,0 +1,22 @@
+# Figures for `snakemake --report results/{experiment}/report.html`, with captions.
+rule plots:
+    input:
+        points=LAYOUT.points,
+        fits=LAYOUT.fits,
+        compute=LAYOUT.compute,
+        metrics=training_metrics(),
+    output:
+        **{
+            name: report(
+                f"{LAYOUT.figures}/{name}.png",
+                caption=f"../report/{name}.rst",
+                category="Figures",
+            )
+            for name in FIGURES
+        },
+    log:
+        LAYOUT.log("plots"),
+    conda:
+        "../envs/scalinglaws.yaml"
+    script:
+        "../../scripts/plots.py"
