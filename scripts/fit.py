@@ -5,10 +5,10 @@ import sys
 
 import pandas as pd
 
-from scalinglaws.laws import fit_sets
+from scalinglaws.laws import fit_sets, jsonable
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 points = pd.read_csv(snakemake.input[0])  # noqa: F821
 result = fit_sets(points, json.loads(snakemake.params.fit), json.loads(snakemake.params.flops), workers=snakemake.threads)  # noqa: F821
 with open(snakemake.output[0], "w") as f:  # noqa: F821
-    json.dump(result, f, indent=2, default=float)
+    json.dump(jsonable(result), f, indent=2, allow_nan=False)

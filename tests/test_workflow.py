@@ -101,7 +101,10 @@ def test_figures_and_html_report(completed):
 def test_fits_and_compute_account(completed):
     import json
 
-    fits = json.loads((completed / "results" / "smoke" / "fits.json").read_text())
+    def strict(constant):  # NaN or Infinity would make the file unreadable for strict parsers
+        raise AssertionError(f"fits.json holds {constant}")
+
+    fits = json.loads((completed / "results" / "smoke" / "fits.json").read_text(), parse_constant=strict)
     assert sorted(fits["sets"]) == ["cooldown 1-sqrt@0.2", "cooldown linear@0.2", "cosine", "swa", "trunk"]
     a3 = fits["sets"]["cosine"]["approach3"]
     assert a3["n_starts"] == 4500 and a3["bootstrap"]["n_boot"] == 5

@@ -188,7 +188,7 @@ def summary(args) -> None:
 def fit(args) -> None:
     import pandas as pd
 
-    from scalinglaws.laws import fit_table, summary_rows
+    from scalinglaws.laws import fit_table, jsonable, summary_rows
 
     df = _read_points(args.points, args.where)
     result = fit_table(
@@ -200,9 +200,9 @@ def fit(args) -> None:
     result["where"] = args.where
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+        args.out.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False) + "\n")
     print(f"{args.points}: {result['n_points']} points in {result['n_groups']} groups; FLOPs: {result['flops_convention']}")
-    print(pd.DataFrame(summary_rows(result)).to_markdown(index=False))
+    print(pd.DataFrame(summary_rows(result)).fillna("").to_markdown(index=False))
     if "approach3" in result:
         h = result["approach3"]["holdout"]
         if h.get("n_test"):
@@ -210,4 +210,5 @@ def fit(args) -> None:
                   f"{100 * h['mean_abs_rel_error']:.2f}% on average ({100 * h['max_abs_rel_error']:.2f}% worst)")
         b = result["approach3"].get("bootstrap")
         if b:
-            print(f"bootstrap: {b['n_boot']} refits over {b['groups']} groups, {b['failed']} did not converge")
+            print(f"bootstrap: {b['n_boot']} refits over {b['groups']} groups, {b['failed']} did not converge, "
+                  f"{b.get('at_bound', 0)} ended with a parameter at a bound")

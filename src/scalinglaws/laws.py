@@ -68,13 +68,18 @@ def fit_table(
         # Chinchilla's grid: 4,500 starts per refit would make intervals cost hours.
         refit_starts = np.vstack([best.x, chinchilla_starts()[::450]])
         if n_boot:
+            at_bound = []
 
             def once(idx):
                 f = fit_parametric(n[idx], d[idx], y[idx], starts=refit_starts)
                 al = f.allocation()
+                at_bound.append(bool(f.at_bound))
                 return {"E": f.E, "A": f.A, "B": f.B, "alpha": f.alpha, "beta": f.beta, "a": al["a"], "b": al["b"]}, f.success
 
             res["bootstrap"] = bootstrap(g, once, n_boot, seed)
+            # Converged, but with a parameter pinned at a bound: typical when a resample
+            # holds too few distinct models to identify the law. Counted, not hidden.
+            res["bootstrap"]["at_bound"] = int(sum(at_bound))
         res["holdout"] = holdout_check(n, d, y, c, lambda *a: fit_parametric(*a, starts=refit_starts))
         out["approach3"] = res
 
@@ -124,7 +129,7 @@ def summary_rows(result: dict) -> list[dict]:
         a = r.get("a", r.get("allocation_a"))
         b = r.get("b", r.get("allocation_b"))
         iv = r.get("bootstrap", {}).get("intervals", {})
-        row = {"approach": int(k[-1]), "a (N* ∝ C^a)": _with_interval(a, iv.get("a")), "b (D* ∝ C^b)": _with_interval(b, iv.get("b"))}
+        row: dict = {"approach": int(k[-1]), "a (N* ∝ C^a)": _with_interval(a, iv.get("a")), "b (D* ∝ C^b)": _with_interval(b, iv.get("b"))}
         if k == "approach3":
             for p in ("E", "A", "B", "alpha", "beta"):
                 row[p] = _with_interval(r[p], iv.get(p))
@@ -194,3 +199,18 @@ def compare(sets: dict) -> dict:
                 }
         out[f"{name} vs cosine"] = rows
     return out
+
+
+def jsonable(obj):
+    """The result with NaN and infinities as null, so the JSON is strict."""
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj

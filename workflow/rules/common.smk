@@ -54,24 +54,28 @@ def _flags(**kw):
     )
 
 
-def trunk_settings(wildcards):
-    """Everything that defines the trunk's trajectory; a change here means new trunks."""
-    spec, t = SWEEP.model_spec(wildcards.model), config["training"]
-    cfg = SWEEP.model_config(wildcards.model)
-    args = _flags(
+def _run_flags(model, lr):
+    """Model, optimizer and data-order flags shared by a trunk and a cosine run."""
+    t, cfg = config["training"], SWEEP.model_config(model)
+    return _flags(
         d_model=cfg.d_model,
         n_layers=cfg.n_layers,
         n_heads=cfg.n_heads,
         seq_len=cfg.seq_len,
         ffn_multiple_of=cfg.ffn_multiple_of,
         batch_size=t["batch_size"],
-        lr=spec["lr"],
+        lr=lr,
         weight_decay=t["weight_decay"],
         grad_clip=t["grad_clip"],
         warmup_steps=SWEEP.warmup_steps,
         seed=t["seed"],
         data_seed=t["data_seed"],
     )
+
+
+def trunk_settings(wildcards):
+    """Everything that defines the trunk's trajectory; a change here means new trunks."""
+    args = _run_flags(wildcards.model, SWEEP.model_spec(wildcards.model)["lr"])
     if SWEEP.swa_enabled:
         swa = _flags(
             swa_window_steps=SWEEP.swa_window_steps,
@@ -121,26 +125,13 @@ def cooldown_settings(wildcards):
 
 
 def cosine_settings(wildcards):
-    t, m = config["training"], wildcards.model
-    cfg = SWEEP.model_config(m)
-    steps = int(wildcards.tokens) // SWEEP.tokens_per_step
-    return _flags(
-        d_model=cfg.d_model,
-        n_layers=cfg.n_layers,
-        n_heads=cfg.n_heads,
-        seq_len=cfg.seq_len,
-        ffn_multiple_of=cfg.ffn_multiple_of,
-        batch_size=t["batch_size"],
-        lr=SWEEP.cosine_lr(m),
-        weight_decay=t["weight_decay"],
-        grad_clip=t["grad_clip"],
-        warmup_steps=SWEEP.warmup_steps,
-        seed=t["seed"],
-        data_seed=t["data_seed"],
+    m = wildcards.model
+    schedule = _flags(
         schedule="cosine",
-        total_steps=steps,
+        total_steps=int(wildcards.tokens) // SWEEP.tokens_per_step,
         final_fraction=config["cosine"]["final_fraction"],
     )
+    return f"{_run_flags(m, SWEEP.cosine_lr(m))} {schedule}"
 
 
 def _swa_point(wildcards):
