@@ -107,7 +107,7 @@ def test_fits_and_compute_account(completed):
     fits = json.loads((completed / "results" / "smoke" / "fits.json").read_text(), parse_constant=strict)
     assert sorted(fits["sets"]) == ["cooldown 1-sqrt@0.2", "cooldown linear@0.2", "cosine", "swa", "trunk"]
     a3 = fits["sets"]["cosine"]["approach3"]
-    assert a3["n_starts"] == 4500 and a3["bootstrap"]["n_boot"] == 5
+    assert a3["n_starts"] == 500 and a3["bootstrap"]["n_boot"] == 5
     assert "cooldown 1-sqrt@0.2 vs cosine" in fits["comparison"]
     compute = json.loads((completed / "results" / "smoke" / "compute.json").read_text())
     wsd, cos = compute["totals"]["wsd (1-sqrt@0.2)"], compute["totals"]["cosine"]

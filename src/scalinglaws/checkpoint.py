@@ -99,6 +99,19 @@ def load(path: str | Path) -> dict:
     return state
 
 
+def read_fingerprint(path: str | Path) -> dict:
+    """The fingerprint of a checkpoint without reading its tensors (memory-mapped); for
+    settings only — ``load`` is what verifies the file before it is used."""
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        return dict(state["fingerprint"])
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: checkpoint not found") from None
+    except Exception as e:
+        raise CheckpointError(f"{path}: cannot be read, the file is truncated or corrupt ({type(e).__name__}: {e})") from None
+
+
 def _flatten(d: dict, prefix: str = "") -> dict:
     out = {}
     for k, v in d.items():

@@ -65,7 +65,7 @@ def _setting(args, name: str, saved: dict, default=None, flag: str | None = None
 def _run_config(args, data: TokenData) -> RunConfig:
     saved = {}
     if args.init is not None:
-        fp = checkpoint.load(args.init)["fingerprint"]
+        fp = checkpoint.read_fingerprint(args.init)
         saved = {**fp["model"], **fp["optim"], **{k: fp[k] for k in ("batch_size", "seed", "data_seed", "warmup_steps")}}
     model = ModelConfig(
         vocab_size=data.meta["vocab_size"],
@@ -194,7 +194,7 @@ def fit(args) -> None:
     result = fit_table(
         df, params=args.params_col, tokens=args.tokens_col, loss=args.loss_col, flops=args.flops_col,
         budget=args.budget_col, group=args.group_col, approaches=tuple(args.approach), n_boot=args.bootstrap,
-        seed=args.seed, workers=args.workers,
+        seed=args.seed, workers=args.workers, start_stride=args.start_stride,
     )
     result["points"] = str(args.points)
     result["where"] = args.where

@@ -40,13 +40,18 @@ def fit_table(
     seed: int = 0,
     workers: int = 1,
     flops_convention: str | None = None,
+    start_stride: int = 1,
 ) -> dict:
     """Fit every requested approach to the table's points; a JSON-ready dict.
 
     ``flops`` (a column) gives each point's training compute; without it C = 6·N·D.
     ``budget`` labels isoFLOP profiles for Approach 2; without it each run is
     interpolated at common budgets. ``group`` names the runs (e.g. ``model``): the unit
-    the bootstrap resamples and the envelope compares; without it, one per params value."""
+    the bootstrap resamples and the envelope compares; without it, one per params value.
+    ``start_stride`` k > 1 starts Approach 3 from every k-th point of Chinchilla's grid only
+    (for quick looks and smoke tests; the default is all 4,500)."""
+    if start_stride < 1:
+        raise ScalingLawsError(f"start stride {start_stride} must be at least 1")
     cols = _columns(df, params, tokens, loss, flops)
     df = df.dropna(subset=[cols["params"], cols["tokens"], cols["loss"]])
     if len(df) < 5:
@@ -62,7 +67,7 @@ def fit_table(
     }
 
     if 3 in approaches:
-        best = fit_parametric(n, d, y, workers=workers)
+        best = fit_parametric(n, d, y, starts=chinchilla_starts()[::start_stride], workers=workers)
         res = best.to_dict()
         # Refits (bootstrap, holdout) start from the full fit and a coarse corner of
         # Chinchilla's grid: 4,500 starts per refit would make intervals cost hours.
@@ -169,6 +174,7 @@ def fit_sets(points: pd.DataFrame, fit_config: dict, flops_config: dict, workers
             out["sets"][name] = fit_table(
                 df, loss="val_loss", flops="flops", group="model", approaches=tuple(fit_config["approaches"]),
                 n_boot=fit_config["bootstrap"], seed=fit_config["seed"], workers=workers, flops_convention=conv,
+                start_stride=fit_config.get("start_stride", 1),
             )
         except ScalingLawsError as e:  # e.g. too few points: say so in the output, fit the other sets
             out["sets"][name] = {"skipped": str(e), "n_points": len(df)}
