@@ -76,6 +76,7 @@ def _add_train(sub):
     a.add_argument("--swa-every-steps", type=int, default=1, help="sample the weights every this many steps")
     a.add_argument("--swa-dir", type=Path, help="where window averages go, as step{end}.pt (default: next to --out)")
     a.add_argument("--ema-decay", type=float)
+    p.add_argument("--rescue", type=Path, help="on SIGTERM/SIGUSR1 save a resumable state here; resume from it when present")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--no-progress", dest="progress", action="store_false")

@@ -122,7 +122,7 @@ def train(args) -> None:
     metrics = args.metrics or args.out.with_suffix(".csv")
     result = run_training(
         run, data, until=until, out=args.out, init=args.init, metrics=metrics,
-        on_window=save_window, device=device, progress=args.progress,
+        on_window=save_window, device=device, progress=args.progress, rescue=args.rescue,
     )
     tokens = (result.step - result.start_step) * run.tokens_per_step
     print(

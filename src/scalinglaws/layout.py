@@ -46,6 +46,11 @@ class Layout:
         assert checkpoint.startswith(self.root + "/") and checkpoint.endswith(".pt"), checkpoint
         return f"{self.root}/eval/{checkpoint[len(self.root) + 1 : -3]}.json"
 
+    def rescue(self, job: str) -> str:
+        """Where an interrupted training job saves its state: not an output, so Snakemake
+        does not delete it with the failed job's outputs, and the rerun resumes from it."""
+        return f"{self.root}/rescue/{job}.pt"
+
     def log(self, job: str) -> str:
         return f"{self.root}/logs/{job}.log"
 

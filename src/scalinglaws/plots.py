@@ -95,8 +95,12 @@ def frontier(path, points: pd.DataFrame, fits: dict, colors, set_name: str):
 
         law = ParametricFit(**{k: a3[k] for k in ("E", "A", "B", "alpha", "beta")}, objective=0, grad_norm=0,
                             success=True, n_starts=0, n_best=0)
+        # The allocation assumes C = 6ND; the x axis is in the configured convention.
+        # Map one to the other by the points' median ratio (it varies a little by model).
+        ratio = float(np.median(points.flops / (6 * points.params * points.tokens)))
         c = np.logspace(np.log10(points.flops.min()), np.log10(points.flops.max()), 100)
-        ax.plot(c, law.predict(*law.optimal(c)), "k-", lw=1.5, label=f"{set_name}: compute-optimal frontier")
+        ax.plot(c, law.predict(*law.optimal(c / ratio)), "k-", lw=1.5,
+                label=f"{set_name}: compute-optimal frontier (C = {ratio:.2f}·6ND)")
     ax.set_xscale("log")
     ax.set(xlabel="training FLOPs", ylabel="validation loss", title="Loss against compute")
     ax.legend(fontsize=7, ncol=2)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -136,11 +139,18 @@ def train(
     on_window: Callable[[int, dict, int], None] | None = None,
     device: str = "cpu",
     progress: bool = True,
+    rescue: str | Path | None = None,
 ) -> TrainResult:
     """Train from ``init`` (a training checkpoint) or from scratch up to step ``until``.
 
     Writes the training checkpoint ``out`` and the per-step metrics CSV ``metrics``.
     ``on_window(end_step, weights, samples)`` receives each completed SWA window.
+
+    With ``rescue``, SIGTERM or SIGUSR1 (what SLURM sends before a time limit) stops the
+    run after the current step, saves everything needed to continue — including the
+    metrics and SWA windows of this call, since a failed job's outputs are deleted — to
+    ``rescue`` and raises ``Interrupted``; the next call with the same arguments resumes
+    from there and ends with the same weights as an uninterrupted run.
     """
     if data.meta["vocab_size"] != run.model.vocab_size:
         raise ScalingLawsError(
@@ -150,7 +160,15 @@ def train(
     opt = make_optimizer(model, run.optim)
     averager = WindowAverager(run.swa_window_steps, run.swa_every_steps) if run.swa_window_steps else None
     ema = EMA(run.ema_decay) if run.ema_decay else None
-    start = _restore(run, data, init, model, opt, averager, ema) if init else 0
+    target = {"until": until, "schedule": asdict(run.schedule), "init": None if init is None else str(init)}
+    rows, windows = [], []
+    resumed = _resume(rescue, target, run, data, model, opt, averager, ema) if rescue else None
+    if resumed is not None:
+        start, rows, windows = resumed
+        for w in windows if on_window else ():
+            on_window(*w)  # the interrupted job's window files were deleted with its outputs
+    else:
+        start = _restore(run, data, init, model, opt, averager, ema) if init else 0
     total = run.schedule.total_steps
     if not start < until or (total is not None and until > total):
         raise ScalingLawsError(f"cannot train from step {start} to step {until} (run length {total})")
@@ -162,9 +180,9 @@ def train(
             if isinstance(v, torch.Tensor) and k != "step":
                 st[k] = v.to(device)
     result = TrainResult(start_step=start, step=start)
-    rows = []
     t0 = time.perf_counter()
     last_finite = (start, None)
+    stop = _StopOnSignal(enabled=rescue is not None)
     for s in tqdm(range(start, until), desc=f"train {start}→{until}", unit="step", disable=not progress, mininterval=2):
         lr = run.optim.lr * run.schedule.multiplier(s)
         for g in opt.param_groups:
@@ -186,31 +204,94 @@ def train(
             ema.update(model)
         if averager is not None:
             window = averager.update(model, s + 1)
-            if window is not None and on_window is not None:
-                on_window(s + 1, *window)
+            if window is not None:
+                if rescue:
+                    windows.append((s + 1, *window))
+                if on_window is not None:
+                    on_window(s + 1, *window)
         rows.append((s + 1, (s + 1) * run.tokens_per_step, lr, value))
         result.losses.append(value)
+        if stop.signal is not None and s + 1 < until:
+            stop.restore()
+            model.to("cpu")
+            state = _state(s + 1, model, opt, averager, ema, run, data)
+            checkpoint.save(rescue, {**state, "kind": "rescue", "target": target, "metrics": rows, "windows": windows})
+            raise Interrupted(
+                f"received {stop.signal.name} at step {s + 1} of {until}: saved a resumable state to {rescue}; "
+                "run the same command again to continue from there"
+            )
+    stop.restore()
     result.step = until
     result.seconds = time.perf_counter() - t0
 
     model.to("cpu")
-    checkpoint.save(
-        out,
-        {
-            "kind": "train",
-            "step": until,
-            "model": model.state_dict(),
-            "optimizer": opt.state_dict(),
-            "rng": {"torch": torch.get_rng_state()},
-            "fingerprint": run.fingerprint(data),
-            "averager": averager.state_dict() if averager else None,
-            "ema": ema.state_dict() if ema else None,
-            "params": count_params(model),
-        },
-    )
+    checkpoint.save(out, _state(until, model, opt, averager, ema, run, data))
     if metrics is not None:
         _write_metrics(Path(metrics), rows)
+    if rescue:
+        Path(rescue).unlink(missing_ok=True)  # done: nothing left to resume
     return result
+
+
+class Interrupted(ScalingLawsError):
+    """The run was stopped by a signal after saving a resumable state."""
+
+
+class _StopOnSignal:
+    """Turns SIGTERM and SIGUSR1 into a flag the training loop checks after each step."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+
+    def __init__(self, enabled: bool):
+        self.signal = None
+        self._previous = {}
+        if enabled and threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame):
+        self.signal = signal.Signals(signum)
+
+    def restore(self):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous = {}
+
+
+def _state(step, model, opt, averager, ema, run, data) -> dict:
+    """Everything a training checkpoint holds."""
+    return {
+        "kind": "train",
+        "step": step,
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "rng": {"torch": torch.get_rng_state()},
+        "fingerprint": run.fingerprint(data),
+        "averager": averager.state_dict() if averager else None,
+        "ema": ema.state_dict() if ema else None,
+        "params": count_params(model),
+    }
+
+
+def _resume(rescue, target, run, data, model, opt, averager, ema):
+    """Load a rescue state left by an interrupted call with the same target, if any."""
+    path = Path(rescue)
+    if not path.is_file():
+        return None
+    state = checkpoint.load(path)
+    if state.get("kind") != "rescue" or state.get("target") != target or state["fingerprint"] != run.fingerprint(data):
+        print(f"{path}: a rescue state of another run; ignored and replaced", file=sys.stderr)
+        path.unlink()
+        return None
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"]["torch"])
+    if averager is not None:
+        averager.load_state_dict(state["averager"], where=str(path))
+    if ema is not None:
+        ema.load_state_dict(state["ema"], where=str(path))
+    print(f"{path}: resuming an interrupted run at step {state['step']}", file=sys.stderr)
+    return state["step"], [tuple(r) for r in state["metrics"]], [tuple(w) for w in state["windows"]]
 
 
 def save_weights(path: str | Path, weights: dict, fingerprint: dict, step: int, **extra) -> None:

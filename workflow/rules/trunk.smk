@@ -21,8 +21,9 @@ rule trunk:
         init=init_flag,
         settings=trunk_settings,
         device=config["training"]["device"],
+        rescue=LAYOUT.rescue("trunk/{model}/step{step}"),
     shell:
         "mkdir -p {output.windows} && "
         "scalinglaws train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} --swa-dir {output.windows} "
-        "--device {params.device} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {params.device} --threads {threads} --no-progress 2> {log}"
