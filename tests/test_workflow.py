@@ -13,6 +13,8 @@ import pytest
 import torch
 import yaml
 
+from test_train import assert_same_state
+
 ROOT = Path(__file__).resolve().parents[1]
 # Jobs downstream of points.csv: rerun whenever any point changes, never training.
 ANALYSIS = ["aggregate", "all", "compute", "fit", "plots", "summary"]
@@ -167,19 +169,7 @@ def test_trunk_checkpoint_does_not_depend_on_the_chain(tmp_path):
         states.append(torch.load(wd / target, weights_only=True))
     a, b = states
     for part in ("model", "optimizer"):
-        flat_a, flat_b = _tensors(a[part]), _tensors(b[part])
-        assert flat_a.keys() == flat_b.keys()
-        assert all(torch.equal(flat_a[k], flat_b[k]) for k in flat_a), part
-
-
-def _tensors(obj, prefix=""):
-    if isinstance(obj, torch.Tensor):
-        return {prefix: obj}
-    out = {}
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else []
-    for k, v in items:
-        out.update(_tensors(v, f"{prefix}.{k}"))
-    return out
+        assert_same_state(a[part], b[part], part)
 
 
 @pytest.mark.parametrize(
