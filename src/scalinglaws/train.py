@@ -182,45 +182,44 @@ def train(
     result = TrainResult(start_step=start, step=start)
     t0 = time.perf_counter()
     last_finite = (start, None)
-    stop = _StopOnSignal(enabled=rescue is not None)
-    for s in tqdm(range(start, until), desc=f"train {start}→{until}", unit="step", disable=not progress, mininterval=2):
-        lr = run.optim.lr * run.schedule.multiplier(s)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        x, y = get_batch(data.train, s, run.data_seed, run.batch_size, run.model.seq_len)
-        loss = model.loss(x.to(device), y.to(device))
-        value = loss.item()
-        if not torch.isfinite(loss):
-            raise ScalingLawsError(
-                f"training diverged at step {s}: loss {value}; last finite loss {last_finite[1]} at step "
-                f"{last_finite[0]}. No checkpoint was written for this run."
-            )
-        last_finite = (s, value)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), run.optim.grad_clip)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        if ema is not None:
-            ema.update(model)
-        if averager is not None:
-            window = averager.update(model, s + 1)
-            if window is not None:
-                if rescue:
-                    windows.append((s + 1, *window))
-                if on_window is not None:
-                    on_window(s + 1, *window)
-        rows.append((s + 1, (s + 1) * run.tokens_per_step, lr, value))
-        result.losses.append(value)
-        if stop.signal is not None and s + 1 < until:
-            stop.restore()
-            model.to("cpu")
-            state = _state(s + 1, model, opt, averager, ema, run, data)
-            checkpoint.save(rescue, {**state, "kind": "rescue", "target": target, "metrics": rows, "windows": windows})
-            raise Interrupted(
-                f"received {stop.signal.name} at step {s + 1} of {until}: saved a resumable state to {rescue}; "
-                "run the same command again to continue from there"
-            )
-    stop.restore()
+    # Signal handlers are installed only for the loop, and put back however it ends.
+    with _StopOnSignal(enabled=rescue is not None) as stop:
+        for s in tqdm(range(start, until), desc=f"train {start}→{until}", unit="step", disable=not progress, mininterval=2):
+            lr = run.optim.lr * run.schedule.multiplier(s)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            x, y = get_batch(data.train, s, run.data_seed, run.batch_size, run.model.seq_len)
+            loss = model.loss(x.to(device), y.to(device))
+            value = loss.item()
+            if not torch.isfinite(loss):
+                raise ScalingLawsError(
+                    f"training diverged at step {s}: loss {value}; last finite loss {last_finite[1]} at step "
+                    f"{last_finite[0]}. No checkpoint was written for this run."
+                )
+            last_finite = (s, value)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), run.optim.grad_clip)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            if ema is not None:
+                ema.update(model)
+            if averager is not None:
+                window = averager.update(model, s + 1)
+                if window is not None:
+                    if rescue:
+                        windows.append((s + 1, *window))
+                    if on_window is not None:
+                        on_window(s + 1, *window)
+            rows.append((s + 1, (s + 1) * run.tokens_per_step, lr, value))
+            result.losses.append(value)
+            if stop.signal is not None and s + 1 < until:
+                model.to("cpu")
+                state = _state(s + 1, model, opt, averager, ema, run, data)
+                checkpoint.save(rescue, {**state, "kind": "rescue", "target": target, "metrics": rows, "windows": windows})
+                raise Interrupted(
+                    f"received {stop.signal.name} at step {s + 1} of {until}: saved a resumable state to {rescue}; "
+                    "run the same command again to continue from there"
+                )
     result.step = until
     result.seconds = time.perf_counter() - t0
 
@@ -252,7 +251,10 @@ class _StopOnSignal:
     def _handle(self, signum, frame):
         self.signal = signal.Signals(signum)
 
-    def restore(self):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         self._previous = {}
