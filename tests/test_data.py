@@ -85,7 +85,10 @@ def test_tiktoken_offline_fails_with_a_clear_message(tmp_path, monkeypatch, corp
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
     with pytest.raises(ScalingLawsError, match=r"data.tokenizer 'tiktoken:gpt2'.*needs the network once"):
-        prepare(tmp_path / "d", {"source": "files", "files": [str(corpus_dir / "*.txt")]}, "tiktoken:gpt2")
+        prepare(tmp_path / "d", {"source": "files", "files": [str(corpus_dir / "*.txt")]}, "tiktoken:gpt2", val_fraction=0.2)
+    # the tokenizer is checked before the corpus is read: an empty source gives the same error
+    with pytest.raises(ScalingLawsError, match=r"data.tokenizer 'tiktoken:gpt2'"):
+        prepare(tmp_path / "e", {"source": "files", "files": [str(tmp_path / "none" / "*.txt")]}, "tiktoken:gpt2")
 
 
 def _hf_rows(n=30):

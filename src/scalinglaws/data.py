@@ -178,6 +178,9 @@ def prepare(
     # With a cap, read only as much text as can yield that many tokens. A token is at
     # most a few dozen bytes for any real tokenizer: 32 bytes a token bounds it safely.
     budget = None if max_tokens is None else 32 * max_tokens
+    # A tokenizer that needs no training is built first, so that it fails (e.g. tiktoken
+    # offline) before the corpus is read.
+    tok = None if tokenizer == "bpe" else toks.build(tokenizer)
     split, text_sha = _read_documents(source, val_fraction, budget)
     if not split["train"] or not split["val"]:
         empty = "no documents" if not (split["train"] or split["val"]) else "too few documents to split"
@@ -185,7 +188,7 @@ def prepare(
             f"data.source {source.get('source')!r}: the corpus is empty or unusable ({empty}: "
             f"{len(split['train'])} train, {len(split['val'])} validation)"
         )
-    tok = toks.build(tokenizer, split["train"], vocab_size)
+    tok = tok or toks.build(tokenizer, split["train"], vocab_size)
     val_cap = None if max_tokens is None else max(1, round(max_tokens * val_fraction))
     arrays = {
         "val": _encode(tok, split["val"], val_cap),
