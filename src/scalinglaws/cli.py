@@ -13,7 +13,6 @@ Errors a user can act on print one line and exit non-zero; no traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
