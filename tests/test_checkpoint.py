@@ -1,3 +1,5 @@
+import builtins
+import os
 import pickle
 
 import pytest
@@ -22,6 +24,18 @@ def test_failed_save_keeps_the_previous_file(tmp_path):
     checkpoint.save(tmp_path / "c.pt", state())
     with pytest.raises(Exception):
         checkpoint.save(tmp_path / "c.pt", {**state(), "bad": lambda: 0})  # cannot be pickled
+    assert checkpoint.load(tmp_path / "c.pt")["step"] == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux) for a real ENOSPC")
+def test_full_disk_keeps_the_previous_file_and_names_the_path(tmp_path, monkeypatch):
+    checkpoint.save(tmp_path / "c.pt", state())
+    # Every write of the new file goes to /dev/full, which fails with ENOSPC as a full disk does.
+    monkeypatch.setattr(checkpoint, "open", lambda path, mode: builtins.open("/dev/full", mode), raising=False)
+    with pytest.raises(CheckpointError, match=r"c.pt: could not be written \(No space left on device\); the previous file is unchanged"):
+        checkpoint.save(tmp_path / "c.pt", {**state(), "step": 4})
+    monkeypatch.undo()
     assert checkpoint.load(tmp_path / "c.pt")["step"] == 3
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
 

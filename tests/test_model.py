@@ -70,8 +70,8 @@ def test_initial_loss_is_about_log_vocab():
 @pytest.mark.parametrize(
     "kw,match",
     [
-        ({"d_model": 60, "n_heads": 8}, "d_model 60 is not divisible by model.n_heads 8"),
-        ({"n_layers": 0}, "model.n_layers must be a positive integer"),
+        ({"d_model": 60, "n_heads": 8}, "d_model 60 is not divisible by n_heads 8"),
+        ({"n_layers": 0}, "n_layers must be a positive integer"),
         ({"d_model": 12, "n_heads": 4}, "must be even"),
     ],
 )

@@ -32,19 +32,19 @@ def make_workdir(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, *args, check=True) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, *args, check=True, prefix=()) -> subprocess.CompletedProcess:
     bindir = os.path.dirname(sys.executable)
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
-    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", "smoke.yaml"]
+    cmd = [*prefix, sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", "smoke.yaml"]
     r = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, env=env)
     if check and r.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}")
     return r
 
 
-def planned_jobs(workdir: Path, *args) -> list[tuple[str, str]]:
+def planned_jobs(workdir: Path, *args, prefix=()) -> list[tuple[str, str]]:
     """(rule, first output) of every job a dry run would execute."""
-    out = snakemake(workdir, "-n", *args)
+    out = snakemake(workdir, "-n", *args, prefix=prefix)
     text = out.stdout + out.stderr
     jobs = []
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", text):
@@ -150,6 +150,59 @@ def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
     assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ANALYSIS
 
 
+@pytest.mark.parametrize(
+    "change,reruns",
+    [
+        (lambda c: c["training"].update(device="auto"), set()),  # where to run is not what to run
+        (lambda c: c["cooldown"].update(final_fraction=0.05), {"cooldown", "evaluate", *ANALYSIS}),
+        (lambda c: c["eval"].update(tokens=4096), {"evaluate", *ANALYSIS}),
+        (lambda c: c.setdefault("cosine", {}).update(final_fraction=0.2), {"cosine", "evaluate", *ANALYSIS}),
+        ("edit the cooldown rule", {"cooldown", "evaluate", *ANALYSIS}),
+    ],
+    ids=["device", "cooldown.final_fraction", "eval.tokens", "cosine.final_fraction", "code"],
+)
+def test_a_change_that_does_not_define_the_trunk_retrains_no_trunk(copy_of_completed, change, reruns):
+    if change == "edit the cooldown rule":  # Snakemake's code trigger: the rule's shell text
+        rule = copy_of_completed / "workflow" / "rules" / "cooldown.smk"
+        rule.write_text(rule.read_text().replace("--no-progress 2> {log}", "--no-progress 2>{log}"))
+    else:
+        edit_config(copy_of_completed, change)
+    assert {r for r, _ in planned_jobs(copy_of_completed)} == reruns
+
+
+def _without_root_override() -> list[str]:
+    """A command prefix under which root obeys file modes as any user does (root ignores
+    them, so Snakemake's write protection cannot hold against a root user)."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv (util-linux): cannot drop CAP_DAC_OVERRIDE")
+    caps = "-dac_override,-fowner"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+def test_trunk_checkpoints_are_write_protected_and_recomputed_only_on_purpose(copy_of_completed):
+    import hashlib
+    import stat
+
+    wd, prefix = copy_of_completed, _without_root_override()
+    trunk = wd / "results" / "smoke" / "trunk"
+    files = sorted(p for p in trunk.rglob("*") if p.is_file())
+    assert files and not any(p.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) for p in files)
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    # A trunk setting changes: an ordinary rerun refuses instead of overwriting model b's trunk.
+    edit_config(wd, lambda c: c["models"][1].update(lr=c["models"][1]["lr"] / 2))
+    r = snakemake(wd, check=False, prefix=prefix)
+    assert r.returncode != 0
+    assert "Write-protected output files for rule trunk" in r.stdout + r.stderr
+    assert "results/smoke/trunk/b/" in r.stdout + r.stderr
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files} == before
+    # The README's recipe: make that model's trunk writable, and the rerun retrains it alone.
+    subprocess.run(["chmod", "-R", "u+w", str(trunk / "b")], check=True)
+    planned = [out for r, out in planned_jobs(wd, prefix=prefix) if r == "trunk"]
+    assert planned and all(out.startswith("results/smoke/trunk/b/") for out in planned)
+
+
 def test_changing_how_many_swa_windows_to_merge_retrains_nothing(copy_of_completed):
     edit_config(copy_of_completed, lambda c: c["swa"].update(windows=3))
     rules = sorted(r for r, _ in planned_jobs(copy_of_completed))
@@ -172,21 +225,81 @@ def test_trunk_checkpoint_does_not_depend_on_the_chain(tmp_path):
         assert_same_state(a[part], b[part], part)
 
 
+HOSTILE = ["a b", "a'b", 'a"b', "a;touch pwned", "$(touch pwned)", "`touch pwned`"]
+
+
+@pytest.mark.parametrize(
+    "change,messages",
+    [
+        (lambda c: c["cooldown"].update(shapse=["linear"]), ["Additional properties are not allowed ('shapse' was unexpected)"]),
+        (lambda c: c["training"].update(batch_size="16"), ["'16' is not of type 'integer'", "['training']['batch_size']"]),
+        (lambda c: c["cooldown"].update(fractions=[0.2, 1.5]), ["1.5 is greater than the maximum of 1", "['cooldown']['fractions'][1]"]),
+        (lambda c: c["cooldown"].update(fractions=[0]), ["0 is less than or equal to the minimum of 0", "['cooldown']['fractions'][0]"]),
+        (lambda c: c.update(budgets=[2560, 5000]), ["budgets (a): 5000 tokens is not a whole positive number of steps"]),
+        (lambda c: c.update(budgets=[2560, 5120, 2560]), ["duplicate budget(s) [2560] for model 'a'"]),
+        (lambda c: c["training"].update(warmup_tokens=2048), ["forks at step 16, at or before the end of warmup (step 16)"]),
+        (lambda c: c["eval"].update(tokens=16), ["eval.tokens 16 is less than one sequence of training.seq_len 32 tokens"]),
+        (lambda c: c["models"][0].update(n_heads=3), ["models (a): d_model 32 is not divisible by n_heads 3"]),
+        (lambda c: c["cooldown"].update(shapes=["1-sqrt", "sqrt"]), ["'sqrt' is not one of", "['cooldown']['shapes'][1]"]),
+        (lambda c: c["data"].update(tokenizer="wordpiece"), ["'wordpiece' does not match", "['data']['tokenizer']"]),
+        (lambda c: c["data"].update(source="web"), ["'web' is not one of", "['data']['source']"]),
+        *[(lambda c, n=n: c.update(experiment=n), ["does not match", "['experiment']"]) for n in HOSTILE],
+        *[(lambda c, n=n: c["models"][1].update(name=n), ["does not match", "['models'][1]['name']"]) for n in HOSTILE],
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, change, messages):
+    """Schema and semantic checks: refused at the dry run, naming the key and the value,
+    before anything is computed. Hostile names never reach a shell: the schema refuses them."""
+    wd = make_workdir(tmp_path / "wf")
+    edit_config(wd, change)
+    r = snakemake(wd, check=False)
+    assert r.returncode != 0
+    for message in messages:
+        assert message in r.stdout + r.stderr
+    assert not (wd / "results").exists() and not list(wd.rglob("pwned"))
+
+
 @pytest.mark.parametrize(
     "change,message",
     [
-        (lambda c: c["cooldown"].update(shapse=["linear"]), "Additional properties are not allowed ('shapse' was unexpected)"),
-        (lambda c: c.update(budgets=[2560, 5000]), "budgets (a): 5000 tokens is not a whole positive number of steps"),
-        (lambda c: c["cooldown"].update(shapes=["1-sqrt", "sqrt"]), "'sqrt' is not one of"),
+        (lambda c: c["eval"].update(tokens=20000), "eval.tokens 20000 needs 20001 validation tokens; the validation split (data.val_fraction 0.05) has 10000"),
+        (lambda c: c.update(data={"source": "files", "files": ["empty dir/*.txt"]}), "data.source 'files': the corpus is empty or unusable (no documents"),
     ],
+    ids=["val-split-smaller-than-eval", "empty-corpus"],
 )
-def test_bad_config_is_a_clear_error(tmp_path, change, message):
+def test_bad_data_fails_in_prepare_data_before_any_training(tmp_path, change, message):
     wd = make_workdir(tmp_path / "wf")
+    (wd / "empty dir").mkdir()
+    (wd / "empty dir" / "a.txt").write_text("")
     edit_config(wd, change)
-    r = snakemake(wd, "-n", check=False)
+    r = snakemake(wd, check=False)
     assert r.returncode != 0
-    assert message in r.stdout + r.stderr
-    assert not (wd / "results").exists()
+    assert (wd / "results" / "smoke" / "logs" / "prepare_data.log").read_text().startswith(f"error: {message}")
+    assert not (wd / "results" / "smoke" / "data" / "meta.json").exists()
+    assert not (wd / "results" / "smoke" / "trunk").exists()
+
+
+def test_raising_eval_tokens_past_the_prepared_split_is_refused_at_the_dry_run(copy_of_completed):
+    edit_config(copy_of_completed, lambda c: c["eval"].update(tokens=20000))
+    r = snakemake(copy_of_completed, "-n", check=False)
+    assert r.returncode != 0
+    assert "config: eval.tokens 20000 needs 20001 validation tokens" in r.stdout + r.stderr
+
+
+def test_hostile_paths_in_the_config_pass_through_quoted(tmp_path):
+    """A corpus glob with spaces, quotes, `;` and `$(...)` reaches the data source intact."""
+    wd = make_workdir(tmp_path / "wf")
+    weird = wd / """dir with 'quotes' "and" ; $(touch pwned) `touch pwned`"""
+    weird.mkdir()
+    for i in range(20):  # both splits get documents (the split hashes each path)
+        (weird / f"doc{i}.txt").write_text(f"document {i}\n" * 500)
+    edit_config(wd, lambda c: c.update(data={"source": "files", "files": [f"{weird}/*.txt"], "val_fraction": 0.5}, eval={"tokens": 64}))
+    snakemake(wd, "results/smoke/data/meta.json")
+    import json
+
+    meta = json.loads((wd / "results" / "smoke" / "data" / "meta.json").read_text())
+    assert meta["source"]["files"] == [f"{weird}/*.txt"] and meta["train_documents"] + meta["val_documents"] == 20
+    assert not list(wd.rglob("pwned"))
 
 
 def test_lint_and_format():

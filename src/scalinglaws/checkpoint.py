@@ -70,6 +70,9 @@ def save(path: str | Path, state: dict) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:  # e.g. a full disk: the previous file, if any, is untouched
+        kept = "the previous file is unchanged" if path.exists() else "nothing was written"
+        raise CheckpointError(f"{path}: could not be written ({e.strerror or e}); {kept}") from e
     finally:
         tmp.unlink(missing_ok=True)
 

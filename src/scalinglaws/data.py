@@ -162,11 +162,15 @@ def prepare(
     vocab_size: int | None = None,
     val_fraction: float = 0.05,
     max_tokens: int | None = None,
+    eval_tokens: int | None = None,
+    seq_len: int | None = None,
 ) -> dict:
     """Tokenize a source into ``out_dir/{train,val}.bin`` and ``meta.json``; returns the meta.
 
     ``max_tokens`` caps the total tokens (train + val). Files are written under temporary
-    names and renamed last, so an interrupted run leaves no complete-looking output.
+    names and renamed last, so an interrupted run leaves no complete-looking output. Given
+    ``eval_tokens`` and ``seq_len``, a validation split too small for that evaluation is an
+    error here, before any training, not when the first evaluation runs.
     """
     toks.check_name(tokenizer)
     if not 0.0 < val_fraction < 1.0:
@@ -194,6 +198,8 @@ def prepare(
         "val": _encode(tok, split["val"], val_cap),
         "train": _encode(tok, split["train"], None if max_tokens is None else max_tokens - val_cap),
     }
+    if eval_tokens is not None and seq_len is not None:
+        check_validation_split(int(arrays["val"].size), eval_tokens, seq_len, val_fraction)
     dtype = _token_dtype(tok.vocab_size)
     for name in SPLITS:
         tmp = out / f".{name}.bin.tmp"
@@ -221,6 +227,34 @@ def prepare(
     tmp.write_text(json.dumps(meta, indent=2) + "\n")
     os.replace(tmp, out / META)
     return meta
+
+
+def check_validation_split(val_tokens: int, eval_tokens: int, seq_len: int, val_fraction=None) -> int:
+    """How many ``seq_len`` windows an evaluation of ``eval_tokens`` uses; an error naming
+    the settings when the validation split cannot hold them (plus the last target)."""
+    n = eval_tokens // seq_len
+    if n < 1:
+        raise ScalingLawsError(f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens")
+    if n * seq_len + 1 > val_tokens:
+        split = "the validation split" if val_fraction is None else f"the validation split (data.val_fraction {val_fraction})"
+        raise ScalingLawsError(
+            f"eval.tokens {eval_tokens} needs {n * seq_len + 1} validation tokens; {split} has {val_tokens}: "
+            "raise data.val_fraction (or the corpus size) or lower eval.tokens"
+        )
+    return n
+
+
+def prepared_for(meta_path: str | Path, data_config: dict) -> dict | None:
+    """The meta of a prepared data directory if it was made from ``data_config`` (the
+    config's ``data`` section), else None: then the data will be prepared anew."""
+    try:
+        meta = json.loads(Path(meta_path).read_text())
+    except (OSError, ValueError):
+        return None
+    settings = ("tokenizer", "val_fraction", "max_tokens")
+    same_source = all(meta["source"].get(k) == v for k, v in data_config.items() if k not in (*settings, "vocab_size"))
+    same = same_source and all(meta.get(k) == data_config.get(k) for k in settings)
+    return meta if same else None
 
 
 def data_fingerprint(meta: dict) -> str:

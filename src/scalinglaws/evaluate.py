@@ -11,20 +11,8 @@ import numpy as np
 import torch
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.data import TokenData, windows
+from scalinglaws.data import TokenData, check_validation_split, windows
 from scalinglaws.model import Transformer
-
-
-def n_windows(val_tokens: int, n_tokens: int, seq_len: int) -> int:
-    """How many windows of ``seq_len`` the evaluation uses; a clear error if they do not fit."""
-    n = n_tokens // seq_len
-    if n < 1:
-        raise ScalingLawsError(f"eval tokens {n_tokens} is less than one sequence of {seq_len} tokens")
-    if n * seq_len + 1 > val_tokens:
-        raise ScalingLawsError(
-            f"eval tokens {n_tokens} needs {n * seq_len + 1} validation tokens; the validation split has {val_tokens}"
-        )
-    return n
 
 
 @torch.no_grad()
@@ -35,7 +23,7 @@ def val_loss(model: Transformer, data: TokenData, n_tokens: int, batch_size: int
             f"the model's vocab_size {model.cfg.vocab_size} does not match the data's {data.meta['vocab_size']} ({data.path})"
         )
     seq_len = model.cfg.seq_len
-    n = n_windows(len(data.val), n_tokens, seq_len)
+    n = check_validation_split(len(data.val), n_tokens, seq_len)
     model.eval().to(device)
     total = torch.zeros((), dtype=torch.float64)
     for first in range(0, n, batch_size):

@@ -32,11 +32,11 @@ class ModelConfig:
     def __post_init__(self):
         for key in ("vocab_size", "d_model", "n_layers", "n_heads", "seq_len", "ffn_multiple_of"):
             if getattr(self, key) < 1:
-                raise ScalingLawsError(f"model.{key} must be a positive integer, got {getattr(self, key)}")
+                raise ScalingLawsError(f"{key} must be a positive integer, got {getattr(self, key)}")
         if self.d_model % self.n_heads:
-            raise ScalingLawsError(f"model.d_model {self.d_model} is not divisible by model.n_heads {self.n_heads}")
+            raise ScalingLawsError(f"d_model {self.d_model} is not divisible by n_heads {self.n_heads}")
         if (self.d_model // self.n_heads) % 2:
-            raise ScalingLawsError(f"model head size {self.d_model // self.n_heads} must be even for rotary embeddings")
+            raise ScalingLawsError(f"head size d_model / n_heads = {self.d_model // self.n_heads} must be even for rotary embeddings")
 
     @property
     def head_dim(self) -> int:

@@ -71,13 +71,19 @@ class Sweep:
         if len(set(names)) != len(names):
             raise ScalingLawsError(f"models: duplicate model name(s) {sorted({n for n in names if names.count(n) > 1})}")
         for name in names:
-            self.model_config(name)  # shape checks: d_model divisible by n_heads, …
+            try:
+                self.model_config(name)  # shape checks: d_model divisible by n_heads, …
+            except ScalingLawsError as e:
+                raise ScalingLawsError(f"models ({name}): {e}") from None
             budgets = self.budgets(name)
             if len(set(budgets)) != len(budgets):
                 dup = sorted({b for b in budgets if budgets.count(b) > 1})
                 raise ScalingLawsError(f"budgets: duplicate budget(s) {dup} for model {name!r}")
             for b in budgets:
                 self._steps(b, f"budgets ({name})")
+        eval_tokens, seq_len = self.config.get("eval", {}).get("tokens"), self.training["seq_len"]
+        if eval_tokens is not None and eval_tokens < seq_len:
+            raise ScalingLawsError(f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens")
         for c in self.cooldowns():
             if c.fork_step <= self.warmup_steps:
                 raise ScalingLawsError(

@@ -1,6 +1,7 @@
 # Input and parameter functions shared by the rules. The sweep's logic (which steps,
 # which forks, which windows) lives in scalinglaws.sweep, where it is tested; paths
 # live in scalinglaws.layout.
+import glob
 import json
 import os
 import re
@@ -8,19 +9,45 @@ import shlex
 import sys
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 from scalinglaws import ScalingLawsError
+from scalinglaws.data import check_validation_split, prepared_for
 from scalinglaws.layout import Layout
 from scalinglaws.plots import FIGURES
 from scalinglaws.points import evaluations
 from scalinglaws.sweep import Sweep, fraction_label
 
+LAYOUT = Layout(f"results/{config['experiment']}")
+
 try:
     SWEEP = Sweep(config)
+    # Data already prepared from this data config: check now that evaluation fits its
+    # validation split (prepare_data checks it when it runs).
+    _meta = prepared_for(LAYOUT.meta, config["data"])
+    if _meta:
+        check_validation_split(
+            _meta["val_tokens"],
+            config["eval"]["tokens"],
+            config["training"]["seq_len"],
+            _meta["val_fraction"],
+        )
 except ScalingLawsError as e:
     raise WorkflowError(f"config: {e}") from None
 
-LAYOUT = Layout(f"results/{config['experiment']}")
+
+def _warn_if_trunks_are_unprotected():
+    """Root ignores file modes, so Snakemake's write protection of trunk checkpoints
+    (protected() in the trunk rule) cannot stop a rerun run with root privileges."""
+    made = glob.glob(LAYOUT.trunk("*", "*"))
+    if made and os.access(made[0], os.W_OK) and not os.stat(made[0]).st_mode & 0o222:
+        logger.warning(
+            "Running with root privileges: the write protection of trunk checkpoints is not "
+            "enforced, so a rerun could retrain and overwrite them (see README, When things go wrong)."
+        )
+
+
+_warn_if_trunks_are_unprotected()
 
 
 # Jobs call the `scalinglaws` command installed next to the interpreter running Snakemake

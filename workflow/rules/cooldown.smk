@@ -19,9 +19,8 @@ rule cooldown:
     params:
         data=data_dir,
         settings=cooldown_settings,
-        device=config["training"]["device"],
         rescue=LAYOUT.rescue("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}"),
     shell:
         "scalinglaws train --data {params.data} --init {input.init} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "--rescue {params.rescue} --device {params.device} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {config[training][device]} --threads {threads} --no-progress 2> {log}"

@@ -15,9 +15,8 @@ rule cosine:
     params:
         data=data_dir,
         settings=cosine_settings,
-        device=config["training"]["device"],
         rescue=LAYOUT.rescue("cosine/{model}/tokens{tokens}"),
     shell:
         "scalinglaws train --data {params.data} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "--rescue {params.rescue} --device {params.device} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {config[training][device]} --threads {threads} --no-progress 2> {log}"

@@ -16,8 +16,7 @@ rule evaluate:
         data=data_dir,
         tokens=config["eval"]["tokens"],
         batch_size=config["eval"]["batch_size"],
-        device=config["training"]["device"],
     shell:
         "scalinglaws evaluate {input.ckpt} --data {params.data} --tokens {params.tokens} "
         "--batch-size {params.batch_size} --out {output} "
-        "--device {params.device} --threads {threads} > {log} 2>&1"
+        "--device {config[training][device]} --threads {threads} > {log} 2>&1"

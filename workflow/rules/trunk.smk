@@ -1,14 +1,19 @@
 # The trunk: warmup + constant LR, a chain of links. Each link trains from the previous
 # checkpoint to the next step that something needs (a fork step or a budget's step) and
-# saves the SWA windows it completed. Trunk checkpoints are the expensive asset: never temp().
+# saves the SWA windows it completed. Trunk checkpoints are the expensive asset: never
+# temp(), and write-protected once made, so that no ordinary rerun deletes or overwrites
+# them (README: "When things go wrong" says how to recompute one on purpose). Only
+# settings that define the trunk's trajectory are params (a params change reruns a job);
+# the device and thread count are read in the shell command, so changing them retrains
+# nothing.
 rule trunk:
     input:
         data=LAYOUT.meta,
         init=trunk_init,
     output:
-        ckpt=LAYOUT.trunk("{model}", "{step}"),
-        metrics=LAYOUT.trunk("{model}", "{step}").replace(".pt", ".csv"),
-        windows=directory(LAYOUT.trunk_windows("{model}", "{step}")),
+        ckpt=protected(LAYOUT.trunk("{model}", "{step}")),
+        metrics=protected(LAYOUT.trunk("{model}", "{step}").replace(".pt", ".csv")),
+        windows=protected(directory(LAYOUT.trunk_windows("{model}", "{step}"))),
     log:
         LAYOUT.log("trunk/{model}/step{step}"),
     benchmark:
@@ -20,10 +25,9 @@ rule trunk:
         data=data_dir,
         init=init_flag,
         settings=trunk_settings,
-        device=config["training"]["device"],
         rescue=LAYOUT.rescue("trunk/{model}/step{step}"),
     shell:
         "mkdir -p {output.windows} && "
         "scalinglaws train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} --swa-dir {output.windows} "
-        "--rescue {params.rescue} --device {params.device} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {config[training][device]} --threads {threads} --no-progress 2> {log}"
