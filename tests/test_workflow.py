@@ -347,3 +347,32 @@ def test_killed_twice_then_rerun_gives_the_same_points(completed, tmp_path):
 
     for ckpt in (wd / "results" / "smoke").rglob("*.pt"):
         checkpoint.load(ckpt)
+
+
+def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tmp_path):
+    """`scalinglaws plan` before a run: the same jobs per rule as Snakemake's dry run;
+    after it: checkpoint disk within 3% of the files written, FLOPs as in compute.json."""
+    import json
+    from collections import Counter
+
+    from scalinglaws import plan as planning
+    from scalinglaws.layout import Layout
+
+    fresh = make_workdir(tmp_path / "fresh")
+    dry = Counter(r for r, _ in planned_jobs(fresh))
+    cli = subprocess.run([Path(sys.executable).parent / "scalinglaws", "plan", "smoke.yaml"], cwd=fresh,
+                         capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert "trunk" in cli.stdout and "0.700 × the cosine sweep" in cli.stdout
+    config = planning.load_config([completed / "smoke.yaml"], completed)
+    rows = {r["rule"]: r for r in planning.plan(config, 256)}
+    assert {rule: r["jobs"] for rule, r in rows.items()} == {rule: n for rule, n in dry.items() if rule != "all"}
+    results = completed / "results" / "smoke"
+    for rule in ("trunk", "cooldown", "cosine", "swa"):
+        written = sum(p.stat().st_size for p in (results / rule).rglob("*.pt"))
+        assert rows[rule]["disk"] == pytest.approx(written, rel=0.03), rule
+    layout = Layout(str(results))
+    assert planning.data_bytes(config, layout, 256) == sum((results / "data" / f).stat().st_size for f in ("train.bin", "val.bin"))
+    compute = json.loads((results / "compute.json").read_text())
+    assert rows["trunk"]["flops"] + rows["cooldown"]["flops"] == pytest.approx(compute["totals"]["wsd (all cooldowns)"]["flops"], rel=1e-12)
+    assert rows["cosine"]["flops"] == pytest.approx(compute["totals"]["cosine"]["flops"], rel=1e-12)

@@ -123,11 +123,18 @@ def _add_fit(sub):
     p.add_argument("--out", type=Path, help="write the fit as JSON here")
 
 
+def _add_plan(sub):
+    p = sub.add_parser("plan", help="jobs, training FLOPs and disk of a configured sweep, before running it")
+    p.add_argument("configs", nargs="*", type=Path, metavar="CONFIG",
+                   help="config files merged over ./config.yaml, as snakemake --configfile does")
+    p.add_argument("--workdir", type=Path, default=Path("."), help="the workflow's directory (default: .)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="scalinglaws", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"scalinglaws {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_prepare, _add_train, _add_average, _add_evaluate, _add_summary, _add_fit):
+    for add in (_add_prepare, _add_train, _add_average, _add_evaluate, _add_summary, _add_fit, _add_plan):
         add(sub)
     return p
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from scalinglaws import ScalingLawsError, averaging, checkpoint
-from scalinglaws.data import TokenData, prepare
+from scalinglaws.data import TokenData, check_prepared, prepare
 from scalinglaws.evaluate import val_loss
 from scalinglaws.model import ModelConfig
 from scalinglaws.schedules import Schedule, cooldown_steps
@@ -212,3 +212,16 @@ def fit(args) -> None:
         if b:
             print(f"bootstrap: {b['n_boot']} refits over {b['groups']} groups, {b['failed']} did not converge, "
                   f"{b.get('at_bound', 0)} ended with a parameter at a bound")
+
+
+def plan(args) -> None:
+    from scalinglaws import plan as planning
+    from scalinglaws.layout import Layout
+
+    config = planning.load_config(args.configs, args.workdir)
+    layout = Layout(str(args.workdir / "results" / config["experiment"]))
+    check_prepared(layout.meta, config)
+    vocab = planning.vocab_size(config, layout)
+    rows = planning.plan(config, vocab, planning.data_bytes(config, layout, vocab))
+    print(f"experiment {config['experiment']!r}: {len(config['models'])} models, vocab {vocab}")
+    print(planning.table(rows, planning.savings(config, vocab)))

@@ -34,24 +34,27 @@ def _total(values) -> float | None:
 def account(config: dict, layout: Layout) -> dict:
     meta = json.loads(Path(layout.meta).read_text())
     sweep = Sweep(config, vocab_size=meta["vocab_size"])
-    conv = config["flops"]
+    return costs(sweep, lambda job: _seconds(layout.benchmark(job)))
+
+
+def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
+    """Tokens and FLOPs of each model's trunk, cooldowns (by shape@fraction) and cosine
+    runs, with the wall seconds ``seconds(job)`` reports for each job (None: unknown)."""
+    conv = sweep.config["flops"]
     per_model = {}
     for m in sweep.models:
         fpt = flops_per_token(sweep.model_config(m), conv["convention"], conv["params"])
-        trunk_s = _total(_seconds(layout.benchmark(f"trunk/{m}/step{s}")) for s in sweep.trunk_steps(m))
+        trunk_s = _total(seconds(f"trunk/{m}/step{s}") for s in sweep.trunk_steps(m))
         entry = {"flops_per_token": fpt, "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": trunk_s}}
         for (shape, frac), group in _by_cooldown(sweep.cooldowns(m)).items():
-            label = f"{shape}@{frac}"
-            entry.setdefault("cooldowns", {})[label] = {
+            entry.setdefault("cooldowns", {})[f"{shape}@{frac}"] = {
                 "tokens": sum(c.cooldown_steps for c in group) * sweep.tokens_per_step,
-                "seconds": _total(
-                    _seconds(layout.benchmark(f"cooldown/{m}/{shape}/f{frac}/tokens{c.tokens}")) for c in group
-                ),
+                "seconds": _total(seconds(f"cooldown/{m}/{shape}/f{frac}/tokens{c.tokens}") for c in group),
             }
-        if config["cosine"]["enabled"]:
+        if sweep.config["cosine"]["enabled"]:
             entry["cosine"] = {
                 "tokens": sweep.tokens("cosine", m),
-                "seconds": _total(_seconds(layout.benchmark(f"cosine/{m}/tokens{t}")) for t in sweep.budgets(m)),
+                "seconds": _total(seconds(f"cosine/{m}/tokens{t}") for t in sweep.budgets(m)),
             }
         for part in [entry["trunk"], *entry.get("cooldowns", {}).values(), entry.get("cosine", {})]:
             if part:

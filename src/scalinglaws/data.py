@@ -257,6 +257,14 @@ def prepared_for(meta_path: str | Path, data_config: dict) -> dict | None:
     return meta if same else None
 
 
+def check_prepared(meta_path: str | Path, config: dict) -> None:
+    """If the data is already prepared from this config, check now that the evaluation
+    fits its validation split (prepare checks it when it runs)."""
+    meta = prepared_for(meta_path, config["data"])
+    if meta:
+        check_validation_split(meta["val_tokens"], config["eval"]["tokens"], config["training"]["seq_len"], meta["val_fraction"])
+
+
 def data_fingerprint(meta: dict) -> str:
     """What makes two token sets the same: text, tokenizer, split and sizes."""
     keys = ("text_sha256", "tokenizer", "vocab_size", "val_fraction", "train_tokens", "val_tokens")

@@ -12,7 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.data import check_validation_split, prepared_for
+from scalinglaws.data import check_prepared
 from scalinglaws.layout import Layout
 from scalinglaws.plots import FIGURES
 from scalinglaws.points import evaluations
@@ -22,16 +22,7 @@ LAYOUT = Layout(f"results/{config['experiment']}")
 
 try:
     SWEEP = Sweep(config)
-    # Data already prepared from this data config: check now that evaluation fits its
-    # validation split (prepare_data checks it when it runs).
-    _meta = prepared_for(LAYOUT.meta, config["data"])
-    if _meta:
-        check_validation_split(
-            _meta["val_tokens"],
-            config["eval"]["tokens"],
-            config["training"]["seq_len"],
-            _meta["val_fraction"],
-        )
+    check_prepared(LAYOUT.meta, config)
 except ScalingLawsError as e:
     raise WorkflowError(f"config: {e}") from None
 

@@ -1,0 +1,168 @@
+"""What a configured sweep will cost before it runs: jobs, training FLOPs and disk per rule.
+
+``scalinglaws plan [CONFIG …]`` reads the config as the workflow does (``config.yaml`` of
+the working directory with each CONFIG merged over it, validated against the workflow's
+schema with its defaults) and counts every job of the complete sweep, whether or not it
+has already run. Disk is what the checkpoints of each rule occupy, from the model's
+tensor sizes:
+
+- a training checkpoint (trunk link, cooldown, cosine run): fp32 weights, AdamW's two
+  fp32 moments, the RNG state, and — for a trunk link that ends inside an SWA window — the
+  window's running float64 sum;
+- an SWA window or SWA model: the fp32 weights of the model's state dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+
+from scalinglaws import ScalingLawsError
+from scalinglaws.compute import costs
+from scalinglaws.data import prepared_for
+from scalinglaws.layout import Layout
+from scalinglaws.model import ModelConfig, Transformer
+from scalinglaws.points import checkpoints
+from scalinglaws.sweep import Sweep
+
+SCHEMA = "workflow/schemas/config.schema.yaml"
+# torch.save's container and the small values of a file (measured on the smoke run), plus
+# the RNG state (5 kB) of a training checkpoint.
+_TRAIN_OVERHEAD, _WEIGHTS_OVERHEAD = 17_000, 4_000
+_VOCAB = {"bytes": 256}
+
+
+def load_config(paths: list[str | Path], workdir: str | Path = ".") -> dict:
+    """The config Snakemake would run with ``--configfile paths…`` in ``workdir``."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import update_config, validate
+
+    workdir = Path(workdir)
+    config: dict = {}
+    for path in [workdir / "config.yaml", *map(Path, paths)]:
+        if path == workdir / "config.yaml" and not path.is_file() and paths:
+            continue
+        try:
+            update_config(config, yaml.safe_load(path.read_text()) or {})
+        except (OSError, yaml.YAMLError) as e:
+            raise ScalingLawsError(f"{path}: cannot be read as YAML ({e})") from None
+    schema = workdir / SCHEMA
+    if not schema.is_file():
+        raise ScalingLawsError(f"{schema}: not found; run plan from the workflow's directory")
+    try:
+        validate(config, str(schema))
+    except WorkflowError as e:
+        raise ScalingLawsError(f"config: {e}") from None
+    return config
+
+
+def vocab_size(config: dict, layout: Layout) -> int:
+    meta = prepared_for(layout.meta, config["data"])
+    if meta:
+        return meta["vocab_size"]
+    tokenizer = config["data"]["tokenizer"]
+    if tokenizer == "bpe" and config["data"]["vocab_size"]:
+        return config["data"]["vocab_size"]
+    if tokenizer in _VOCAB:
+        return _VOCAB[tokenizer]
+    from scalinglaws import tokenizers
+
+    return tokenizers.build(tokenizer).vocab_size  # tiktoken: needs its vocabulary file
+
+
+@dataclass(frozen=True)
+class CheckpointSizes:
+    train: int  # a training checkpoint, no SWA window open
+    open_window: int  # added when an SWA window is open at the checkpoint's step
+    weights: int  # an SWA window or SWA model
+
+
+def checkpoint_sizes(cfg: ModelConfig) -> CheckpointSizes:
+    with torch.device("meta"):  # shapes only: a billion-parameter model costs nothing here
+        model = Transformer(cfg)
+    params = sum(p.numel() for p in model.parameters())  # tied weights once, as torch.save stores them
+    # averaged states are per state-dict key (a tied weight is counted under both names)
+    floats = sum(v.numel() for v in model.state_dict().values() if v.is_floating_point())
+    return CheckpointSizes(
+        train=(4 + 2 * 4) * params + _TRAIN_OVERHEAD,  # weights + AdamW's exp_avg and exp_avg_sq
+        open_window=8 * floats,
+        weights=4 * floats + _WEIGHTS_OVERHEAD,
+    )
+
+
+def data_bytes(config: dict, layout: Layout, vocab: int) -> int | None:
+    """The token files: as prepared, else from data.max_tokens, else unknown (None)."""
+    meta = prepared_for(layout.meta, config["data"])
+    itemsize = 2 if vocab <= 2**16 else 4
+    if meta:
+        return (meta["train_tokens"] + meta["val_tokens"]) * itemsize
+    return None if config["data"]["max_tokens"] is None else config["data"]["max_tokens"] * itemsize
+
+
+def plan(config: dict, vocab: int, data_disk: int | None = None) -> list[dict]:
+    """One row per rule: jobs, training tokens and FLOPs, bytes of checkpoints (of token
+    files for prepare_data: ``data_disk``, None if unknown)."""
+    sweep = Sweep(config, vocab_size=vocab)
+    spent = costs(sweep)["models"]
+    rows = {r: {"rule": r, "jobs": 0, "tokens": 0, "flops": 0.0, "disk": 0} for r in ("trunk", "cooldown", "cosine", "swa")}
+    for m in sweep.models:
+        size, fpt = checkpoint_sizes(sweep.model_config(m)), spent[m]["flops_per_token"]
+        steps = sweep.trunk_steps(m)
+        w = sweep.swa_window_steps if sweep.swa_enabled else None
+        windows = len(range(w, steps[-1] + 1, w)) if w else 0
+        _add(rows["trunk"], len(steps), spent[m]["trunk"]["tokens"], fpt, len(steps) * size.train + windows * size.weights)
+        rows["trunk"]["disk"] += sum(size.open_window for s in steps if w and s % w)
+        cds = sweep.cooldowns(m)
+        _add(rows["cooldown"], len(cds), sum(c.cooldown_steps for c in cds) * sweep.tokens_per_step, fpt, len(cds) * size.train)
+        if config["cosine"]["enabled"]:
+            n = len(sweep.budgets(m))
+            _add(rows["cosine"], n, spent[m]["cosine"]["tokens"], fpt, n * size.train)
+        _add(rows["swa"], len(sweep.swa_points(m)), 0, fpt, len(sweep.swa_points(m)) * size.weights)
+    n_eval = len(checkpoints(sweep, Layout("")))
+    analysis = ["aggregate", "summary", "fit", "compute", "plots"]
+    out = [{"rule": "prepare_data", "jobs": 1, "tokens": 0, "flops": 0.0, "disk": data_disk}]
+    out += [r for r in rows.values() if r["jobs"]]
+    out += [{"rule": "evaluate", "jobs": n_eval, "tokens": 0, "flops": 0.0, "disk": 0}]
+    out += [{"rule": r, "jobs": 1, "tokens": 0, "flops": 0.0, "disk": 0} for r in analysis]
+    return out
+
+
+def _add(row, jobs, tokens, flops_per_token, disk):
+    row["jobs"] += jobs
+    row["tokens"] += tokens
+    row["flops"] += tokens * flops_per_token
+    row["disk"] += disk
+
+
+def savings(config: dict, vocab: int) -> dict:
+    """Training FLOPs of the WSD pipeline(s) over the cosine sweep (as compute.json)."""
+    return costs(Sweep(config, vocab_size=vocab))["totals"]
+
+
+def human_bytes(n: float | None) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError
+
+
+def table(rows: list[dict], totals: dict) -> str:
+    from tabulate import tabulate
+
+    body = [[r["rule"], r["jobs"], f"{r['tokens']:,}", f"{r['flops']:.3g}", human_bytes(r["disk"])] for r in rows]
+    disk = sum(r["disk"] or 0 for r in rows)
+    total = ["total", sum(r["jobs"] for r in rows), f"{sum(r['tokens'] for r in rows):,}",
+             f"{sum(r['flops'] for r in rows):.3g}", human_bytes(disk) + ("" if all(r["disk"] is not None for r in rows) else " + ?")]
+    text = tabulate([*body, total], headers=["rule", "jobs", "training tokens", "training FLOPs", "disk"],
+                    colalign=("left", "right", "right", "right", "right"))
+    lines = [text, ""]
+    for name, t in totals.items():
+        if "flops_ratio_to_cosine" in t:
+            lines.append(f"{name}: {t['flops']:.3g} FLOPs, {t['flops_ratio_to_cosine']:.3f} × the cosine sweep's {totals['cosine']['flops']:.3g}")
+    return "\n".join(lines)
