@@ -95,21 +95,26 @@ def test_bad_step_range_is_refused(tmp_path, data):
         train(tiny_run(), data, until=5, init=tmp_path / "a.pt", out=tmp_path / "b.pt", progress=False)
 
 
-def test_divergence_stops_without_a_checkpoint(tmp_path, data, monkeypatch):
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_divergence_stops_without_a_checkpoint(tmp_path, data, monkeypatch, bad):
     from scalinglaws.model import Transformer
 
+    train(tiny_run(), data, until=2, out=tmp_path / "earlier.pt", progress=False)
+    earlier = (tmp_path / "earlier.pt").read_bytes()
     real = Transformer.loss
     calls = {"n": 0}
 
     def loss_that_blows_up(self, x, y):
         calls["n"] += 1
         out = real(self, x, y)
-        return out * float("nan") if calls["n"] > 3 else out
+        return out * bad if calls["n"] > 2 else out
 
     monkeypatch.setattr(Transformer, "loss", loss_that_blows_up)
-    with pytest.raises(ScalingLawsError, match=r"diverged at step 3: loss nan; last finite loss .* at step 2"):
-        train(tiny_run(), data, until=10, out=tmp_path / "x.pt", progress=False)
-    assert not (tmp_path / "x.pt").exists()
+    with pytest.raises(ScalingLawsError, match=rf"diverged at step 4: loss {bad}; last finite loss .* at step 3"):
+        train(tiny_run(), data, until=10, init=tmp_path / "earlier.pt", out=tmp_path / "x.pt",
+              metrics=tmp_path / "x.csv", progress=False)
+    assert not (tmp_path / "x.pt").exists() and not (tmp_path / "x.csv").exists()
+    assert (tmp_path / "earlier.pt").read_bytes() == earlier
 
 
 def test_weight_decay_only_on_matrices(data):

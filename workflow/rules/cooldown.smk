@@ -16,6 +16,8 @@ rule cooldown:
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
+    resources:
+        device=config["training"]["device"],
     params:
         data=data_dir,
         settings=cooldown_settings,
@@ -23,4 +25,4 @@ rule cooldown:
     shell:
         "scalinglaws train --data {params.data} --init {input.init} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "--rescue {params.rescue} --device {config[training][device]} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress 2> {log}"

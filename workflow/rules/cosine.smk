@@ -12,6 +12,8 @@ rule cosine:
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
+    resources:
+        device=config["training"]["device"],
     params:
         data=data_dir,
         settings=cosine_settings,
@@ -19,4 +21,4 @@ rule cosine:
     shell:
         "scalinglaws train --data {params.data} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "--rescue {params.rescue} --device {config[training][device]} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress 2> {log}"

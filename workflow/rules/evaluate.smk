@@ -12,6 +12,8 @@ rule evaluate:
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
+    resources:
+        device=config["training"]["device"],
     params:
         data=data_dir,
         tokens=config["eval"]["tokens"],
@@ -19,4 +21,4 @@ rule evaluate:
     shell:
         "scalinglaws evaluate {input.ckpt} --data {params.data} --tokens {params.tokens} "
         "--batch-size {params.batch_size} --out {output} "
-        "--device {config[training][device]} --threads {threads} > {log} 2>&1"
+        "--device {resources.device} --threads {threads} > {log} 2>&1"

@@ -4,7 +4,7 @@
 # temp(), and write-protected once made, so that no ordinary rerun deletes or overwrites
 # them (README: "When things go wrong" says how to recompute one on purpose). Only
 # settings that define the trunk's trajectory are params (a params change reruns a job);
-# the device and thread count are read in the shell command, so changing them retrains
+# the device and thread count are resources, not params, so changing them retrains
 # nothing.
 rule trunk:
     input:
@@ -21,6 +21,8 @@ rule trunk:
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
+    resources:
+        device=config["training"]["device"],
     params:
         data=data_dir,
         init=init_flag,
@@ -30,4 +32,4 @@ rule trunk:
         "mkdir -p {output.windows} && "
         "scalinglaws train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} --swa-dir {output.windows} "
-        "--rescue {params.rescue} --device {config[training][device]} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress 2> {log}"
