@@ -77,6 +77,31 @@ def test_approach3_with_half_percent_noise():
         assert getattr(fit, k) == pytest.approx(truth[k], abs=0.02), k
 
 
+@pytest.mark.parametrize("noise", [0.005, 0.02])
+def test_screened_starts_reach_the_full_searchs_optimum(noise):
+    """L-BFGS-B from the best 100 starts by objective ends where the search over all 4,500
+    does: objective within 1e-9 relative, parameters within 1e-6."""
+    n, d, _, loss = isoflop_grid(law(**SURFACES["chinchilla"]))
+    noisy = loss * np.exp(np.random.default_rng(1).normal(0, noise, len(loss)))
+    full = fit_parametric(n, d, noisy, workers=2)
+    screened = fit_parametric(n, d, noisy, screen=100)
+    assert screened.n_starts == 4500 and screened.n_screened == 100 and full.n_screened is None
+    assert screened.objective == pytest.approx(full.objective, rel=1e-9)
+    assert np.allclose(screened.x, full.x, rtol=1e-6, atol=1e-6)
+
+
+def test_screening_keeps_the_starts_of_lowest_objective():
+    from scalinglaws.fit import objective3_at, screen_starts
+
+    n, d, _, loss = isoflop_grid(law(**SURFACES["asymmetric"]))
+    args = (np.log(n), np.log(d), np.log(loss))
+    starts = chinchilla_starts()
+    values = objective3_at(starts, *args)
+    assert np.allclose(values[::97], [objective3(x, *args)[0] for x in starts[::97]], rtol=1e-12)
+    kept = screen_starts(starts, *args, keep=10)
+    assert sorted(objective3_at(kept, *args)) == sorted(np.sort(values)[:10])
+
+
 def test_started_at_chinchilla_values_the_fit_moves_to_the_truth():
     truth = SURFACES["asymmetric"]
     n, d, _, loss = isoflop_grid(law(**truth))

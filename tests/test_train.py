@@ -34,8 +34,9 @@ def training_state(path):
     return {k: s[k] for k in ("step", "model", "optimizer", "rng", "averager", "ema")}
 
 
-def test_chained_links_equal_one_run(tmp_path, data):
-    run = tiny_run(swa_window_steps=8, swa_every_steps=2, ema_decay=0.9)
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_chained_links_equal_one_run(tmp_path, data, precision):
+    run = tiny_run(swa_window_steps=8, swa_every_steps=2, ema_decay=0.9, precision=precision)
     windows_one, windows_chain = {}, {}
     train(run, data, until=30, out=tmp_path / "one.pt", on_window=lambda s, w, n: windows_one.setdefault(s, (w, n)), progress=False)
     prev = None
@@ -50,15 +51,15 @@ def test_chained_links_equal_one_run(tmp_path, data):
         assert_same_state(windows_one[s][0], windows_chain[s][0], f"window{s}")
 
 
-@pytest.mark.parametrize("shape", ["linear", "1-sqrt"])
-def test_forked_cooldown_equals_uninterrupted_wsd_run(tmp_path, data, shape):
+@pytest.mark.parametrize("shape,precision", [("linear", "fp32"), ("1-sqrt", "fp32"), ("1-sqrt", "bf16")])
+def test_forked_cooldown_equals_uninterrupted_wsd_run(tmp_path, data, shape, precision):
     n = 40
     wsd = Schedule("wsd", n, warmup_steps=4, cooldown_steps=cooldown_steps(n, fraction=0.25), shape=shape)
     fork = wsd.fork_step  # 30
-    trunk = tiny_run(swa_window_steps=5)  # the trunk carries SWA state; the fork drops it
+    trunk = tiny_run(swa_window_steps=5, precision=precision)  # the trunk carries SWA state; the fork drops it
     train(trunk, data, until=fork, out=tmp_path / "trunk.pt", progress=False)
-    train(tiny_run(wsd), data, until=n, init=tmp_path / "trunk.pt", out=tmp_path / "fork.pt", progress=False)
-    train(tiny_run(wsd), data, until=n, out=tmp_path / "whole.pt", progress=False)
+    train(tiny_run(wsd, precision=precision), data, until=n, init=tmp_path / "trunk.pt", out=tmp_path / "fork.pt", progress=False)
+    train(tiny_run(wsd, precision=precision), data, until=n, out=tmp_path / "whole.pt", progress=False)
     a, b = training_state(tmp_path / "fork.pt"), training_state(tmp_path / "whole.pt")
     for key in ("step", "model", "optimizer", "rng"):
         assert_same_state(a[key], b[key], key)
@@ -115,6 +116,17 @@ def test_divergence_stops_without_a_checkpoint(tmp_path, data, monkeypatch, bad)
               metrics=tmp_path / "x.csv", progress=False)
     assert not (tmp_path / "x.pt").exists() and not (tmp_path / "x.csv").exists()
     assert (tmp_path / "earlier.pt").read_bytes() == earlier
+
+
+def test_bf16_trains_a_different_but_close_trajectory(tmp_path, data):
+    """bf16 autocast really computes in bf16 (the weights differ from fp32's), and it
+    still learns the same thing to within a few percent of the loss."""
+    fp32 = train(tiny_run(), data, until=20, out=tmp_path / "fp32.pt", progress=False)
+    bf16 = train(tiny_run(precision="bf16"), data, until=20, out=tmp_path / "bf16.pt", progress=False)
+    a, b = checkpoint.load(tmp_path / "fp32.pt")["model"], checkpoint.load(tmp_path / "bf16.pt")["model"]
+    assert all(v.dtype == torch.float32 for v in b.values())  # master weights stay fp32
+    assert not all(torch.equal(a[k], b[k]) for k in a)
+    assert bf16.losses[-1] == pytest.approx(fp32.losses[-1], rel=0.03)
 
 
 def test_weight_decay_only_on_matrices(data):

@@ -164,7 +164,7 @@ def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
 def test_a_change_that_does_not_define_the_trunk_retrains_no_trunk(copy_of_completed, change, reruns):
     if change == "edit the cooldown rule":  # Snakemake's code trigger: the rule's shell text
         rule = copy_of_completed / "workflow" / "rules" / "cooldown.smk"
-        rule.write_text(rule.read_text().replace("--no-progress 2> {log}", "--no-progress 2>{log}"))
+        rule.write_text(rule.read_text().replace("--no-progress > {log} 2>&1", "--no-progress >{log} 2>&1"))
     else:
         edit_config(copy_of_completed, change)
     assert {r for r, _ in planned_jobs(copy_of_completed)} == reruns

@@ -77,6 +77,8 @@ def _add_train(sub):
     a.add_argument("--ema-decay", type=float)
     p.add_argument("--rescue", type=Path, help="on SIGTERM/SIGUSR1 save a resumable state here; resume from it when present")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
+                   help="bf16: autocast forward and backward, fp32 weights and optimizer")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--no-progress", dest="progress", action="store_false")
 
@@ -120,6 +122,8 @@ def _add_fit(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes for approach 3's starts")
     p.add_argument("--start-stride", type=int, default=1, metavar="K", help="approach 3 from every K-th of the 4,500 starts")
+    p.add_argument("--screen", type=int, default=100, metavar="K",
+                   help="approach 3: L-BFGS-B from the K starts of lowest objective only (0: from all; default 100)")
     p.add_argument("--out", type=Path, help="write the fit as JSON here")
 
 

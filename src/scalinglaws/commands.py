@@ -101,6 +101,7 @@ def _run_config(args, data: TokenData) -> RunConfig:
         swa_window_steps=args.swa_window_steps,
         swa_every_steps=args.swa_every_steps,
         ema_decay=args.ema_decay,
+        precision=args.precision,
     )
 
 
@@ -127,7 +128,7 @@ def train(args) -> None:
     tokens = (result.step - result.start_step) * run.tokens_per_step
     print(
         f"{args.out}: steps {result.start_step}→{result.step}, final train loss {result.losses[-1]:.4f}, "
-        f"{tokens / result.seconds:,.0f} tokens/s"
+        f"{tokens / result.seconds:,.0f} tokens/s, training {result.seconds:.3f} s"
     )
 
 
@@ -194,7 +195,7 @@ def fit(args) -> None:
     result = fit_table(
         df, params=args.params_col, tokens=args.tokens_col, loss=args.loss_col, flops=args.flops_col,
         budget=args.budget_col, group=args.group_col, approaches=tuple(args.approach), n_boot=args.bootstrap,
-        seed=args.seed, workers=args.workers, start_stride=args.start_stride,
+        seed=args.seed, workers=args.workers, start_stride=args.start_stride, screen=args.screen,
     )
     result["points"] = str(args.points)
     result["where"] = args.where

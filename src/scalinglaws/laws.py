@@ -41,6 +41,7 @@ def fit_table(
     workers: int = 1,
     flops_convention: str | None = None,
     start_stride: int = 1,
+    screen: int = 0,
 ) -> dict:
     """Fit every requested approach to the table's points; a JSON-ready dict.
 
@@ -49,7 +50,8 @@ def fit_table(
     interpolated at common budgets. ``group`` names the runs (e.g. ``model``): the unit
     the bootstrap resamples and the envelope compares; without it, one per params value.
     ``start_stride`` k > 1 starts Approach 3 from every k-th point of Chinchilla's grid only
-    (for quick looks and smoke tests; the default is all 4,500)."""
+    (for quick looks and smoke tests; the default is all 4,500). ``screen`` k > 0 runs
+    L-BFGS-B only from the k starts with the lowest objective (0: from every start)."""
     if start_stride < 1:
         raise ScalingLawsError(f"start stride {start_stride} must be at least 1")
     cols = _columns(df, params, tokens, loss, flops)
@@ -67,7 +69,7 @@ def fit_table(
     }
 
     if 3 in approaches:
-        best = fit_parametric(n, d, y, starts=chinchilla_starts()[::start_stride], workers=workers)
+        best = fit_parametric(n, d, y, starts=chinchilla_starts()[::start_stride], workers=workers, screen=screen or None)
         res = best.to_dict()
         # Refits (bootstrap, holdout) start from the full fit and a coarse corner of
         # Chinchilla's grid: 4,500 starts per refit would make intervals cost hours.
@@ -175,6 +177,7 @@ def fit_sets(points: pd.DataFrame, fit_config: dict, flops_config: dict, workers
                 df, loss="val_loss", flops="flops", group="model", approaches=tuple(fit_config["approaches"]),
                 n_boot=fit_config["bootstrap"], seed=fit_config["seed"], workers=workers, flops_convention=conv,
                 start_stride=fit_config.get("start_stride", 1),
+                screen=fit_config.get("screen", 0),
             )
         except ScalingLawsError as e:  # e.g. too few points: say so in the output, fit the other sets
             out["sets"][name] = {"skipped": str(e), "n_points": len(df)}

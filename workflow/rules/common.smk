@@ -88,6 +88,7 @@ def _run_flags(model, lr):
         warmup_steps=SWEEP.warmup_steps,
         seed=t["seed"],
         data_seed=t["data_seed"],
+        precision=t["precision"],
     )
 
 
@@ -139,6 +140,7 @@ def cooldown_settings(wildcards):
         cooldown_steps=c.cooldown_steps,
         shape=c.shape,
         final_fraction=config["cooldown"]["final_fraction"],
+        precision=config["training"]["precision"],
     )
 
 

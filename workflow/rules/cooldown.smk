@@ -25,4 +25,4 @@ rule cooldown:
     shell:
         "scalinglaws train --data {params.data} --init {input.init} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"

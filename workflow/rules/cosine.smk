@@ -21,4 +21,4 @@ rule cosine:
     shell:
         "scalinglaws train --data {params.data} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"

@@ -12,4 +12,4 @@ rule swa:
     params:
         windows=swa_window_files,
     shell:
-        "scalinglaws average {params.windows} --out {output} 2> {log}"
+        "scalinglaws average {params.windows} --out {output} > {log} 2>&1"

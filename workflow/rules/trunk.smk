@@ -32,4 +32,4 @@ rule trunk:
         "mkdir -p {output.windows} && "
         "scalinglaws train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} --swa-dir {output.windows} "
-        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress 2> {log}"
+        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"

@@ -1,0 +1,33 @@
+"""The benchmark runner works (its figures are not asserted: speed is measured, not tested)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bench_runner_writes_its_json(tmp_path):
+    out = tmp_path / "bench.json"
+    skip = ["trainer", "parallel", "overhead", "workflow", "fit", "memory"]
+    r = subprocess.run([sys.executable, ROOT / "bench" / "run.py", "--threads", "1", "--skip", *skip, "--out", out],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(out.read_text())
+    assert result["machine"]["threads"] == 1 and result["matmul_peak_flops"]["fp32"] > 1e8
+
+
+def test_bench_trainer_and_fit_sections_measure_something(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import fitbench
+    import trainer
+    from common import model_config, synthetic_data
+
+    from scalinglaws.data import TokenData
+
+    data = TokenData.open(synthetic_data(tmp_path / "d", 50_000))
+    row = trainer.measure("tiny", model_config(32, 1, 2, seq_len=32), 4, data, peak=1e10, steps=3)
+    assert row["tokens_per_s"] > 0 and 0 < row["mfu_6n"] < row["mfu_chinchilla"]
+    n, d, loss = fitbench.points(n_points=50)
+    assert len(n) == 50 and (loss > 1.69).all()
