@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.data import TokenData, get_batch, is_validation, prepare, python_stdlib_documents
+from scalinglaws.batches import get_batch
+from scalinglaws.data import TokenData, is_validation, prepare, python_stdlib_documents
 from scalinglaws.tokenizers import BPETokenizer
 
 from conftest import write_corpus

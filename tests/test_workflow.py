@@ -90,7 +90,7 @@ def test_complete_run_writes_points_and_then_has_nothing_to_do(completed):
 
 
 def test_figures_and_html_report(completed):
-    from scalinglaws.plots import FIGURES
+    from scalinglaws.layout import FIGURES
 
     for name in FIGURES:
         png = completed / "results" / "smoke" / "figures" / f"{name}.png"

@@ -10,7 +10,7 @@ import torch
 from scalinglaws import ScalingLawsError, averaging, checkpoint
 from scalinglaws.data import TokenData, check_prepared, prepare
 from scalinglaws.evaluate import val_loss
-from scalinglaws.model import ModelConfig
+from scalinglaws.architecture import ModelConfig
 from scalinglaws.schedules import Schedule, cooldown_steps
 from scalinglaws.train import OptimConfig, RunConfig, load_model, save_weights, train as run_training
 

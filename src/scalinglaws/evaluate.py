@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.data import TokenData, check_validation_split, windows
+from scalinglaws.batches import windows
+from scalinglaws.data import TokenData, check_validation_split
 from scalinglaws.model import Transformer
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The figures of an experiment's report, ``{root}/figures/{name}.png`` (drawn by ``plots``).
+FIGURES = ("schedules", "loss_curves", "cooldown_vs_cosine", "swa_vs_trunk", "frontier", "allocation", "compute")
+
 
 @dataclass(frozen=True)
 class Layout:

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from scalinglaws.layout import FIGURES  # noqa: E402
 from scalinglaws.schedules import Schedule  # noqa: E402
 
 KIND_STYLE = {"trunk": "o", "swa": "s", "cosine": "^", "cooldown": "D"}
@@ -156,11 +157,7 @@ def compute_saved(path, account: dict):
     _save(fig, path)
 
 
-
-
 # --- all figures of an experiment ------------------------------------------------------------
-
-FIGURES = ("schedules", "loss_curves", "cooldown_vs_cosine", "swa_vs_trunk", "frontier", "allocation", "compute")
 
 
 def _metrics(path: str) -> pd.DataFrame:

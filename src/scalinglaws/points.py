@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.flops import flops_per_token, param_counts
 from scalinglaws.layout import Layout
 from scalinglaws.sweep import Sweep, fraction_label
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ["model", "params", "params_non_embedding", "tokens", "flops", "kind", "shape", "cooldown_fraction", "step", "val_loss"]
 
@@ -44,6 +46,8 @@ def evaluations(sweep: Sweep, layout: Layout) -> list[str]:
 
 
 def aggregate(config: dict, layout: Layout) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: the workflow imports this module at every start
+
     meta = json.loads(Path(layout.meta).read_text())
     sweep = Sweep(config, vocab_size=meta["vocab_size"])
     flops_cfg = config["flops"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.model import ModelConfig
+from scalinglaws.architecture import ModelConfig
 from scalinglaws.schedules import cooldown_steps
 
 

@@ -2,7 +2,7 @@
 
 One loop serves all three; they differ only in the schedule and in where they start.
 Everything a step depends on is a pure function of the run's settings and the step —
-the LR (``schedules``), the batch (``data.get_batch``) — or is restored from the
+the LR (``schedules``), the batch (``batches.get_batch``) — or is restored from the
 checkpoint (weights, AdamW moments, RNG, averaging state). So training 0→S in one call
 or in several resumed calls gives bit-identical weights on CPU, and a cooldown forked at
 the fork step is exactly the uninterrupted warmup–stable–decay run.
@@ -25,7 +25,8 @@ from tqdm.auto import tqdm
 
 from scalinglaws import ScalingLawsError, checkpoint
 from scalinglaws.averaging import EMA, WindowAverager
-from scalinglaws.data import TokenData, get_batch
+from scalinglaws.batches import get_batch
+from scalinglaws.data import TokenData
 from scalinglaws.model import ModelConfig, Transformer, build, count_params
 from scalinglaws.schedules import Schedule
 

@@ -13,8 +13,7 @@ from snakemake.logging import logger
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.data import check_prepared
-from scalinglaws.layout import Layout
-from scalinglaws.plots import FIGURES
+from scalinglaws.layout import FIGURES, Layout
 from scalinglaws.points import evaluations
 from scalinglaws.sweep import Sweep, fraction_label
 
