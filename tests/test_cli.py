@@ -29,16 +29,24 @@ def test_trunk_fork_average_evaluate(tmp_path, corpus_dir):
     assert (trunk / "step20.csv").is_file()
     assert sorted(p.name for p in (trunk / "swa").iterdir()) == ["step10.pt", "step20.pt"]
     # Model and optimizer settings come from the trunk checkpoint when forking.
+    # A cooldown and an SWA model, each evaluated in its own job (--eval-out) ...
     sl("train", "--data", d, "--init", trunk / "step20.pt", "--out", tmp_path / "cd.pt", "--schedule", "wsd",
-       "--total-steps", 25, "--cooldown-fraction", 0.2, "--shape", "linear", "--no-progress")
+       "--total-steps", 25, "--cooldown-fraction", 0.2, "--shape", "linear", "--no-progress",
+       "--eval-out", tmp_path / "cd.eval.json", "--eval-tokens", 1024)
     assert checkpoint.load(tmp_path / "cd.pt")["step"] == 25
-    sl("average", trunk / "swa" / "step10.pt", trunk / "swa" / "step20.pt", "--out", tmp_path / "swa.pt")
+    sl("average", trunk / "swa" / "step10.pt", trunk / "swa" / "step20.pt", "--out", tmp_path / "swa.pt",
+       "--data", d, "--eval-out", tmp_path / "swa.eval.json", "--eval-tokens", 1024)
     swa = checkpoint.load(tmp_path / "swa.pt")
     assert swa["kind"] == "weights" and swa["windows"] == [[0, 10], [10, 20]]
-    r = sl("evaluate", tmp_path / "swa.pt", "--data", d, "--tokens", 1024, "--out", tmp_path / "eval.json")
-    result = json.loads((tmp_path / "eval.json").read_text())
-    assert result["step"] == 20 and 0 < result["val_loss"] < 6
-    assert json.loads(r.stdout) == result
+    # ... report exactly what a separate `evaluate` of the saved file reports.
+    for name, step in (("swa", 20), ("cd", 25)):
+        r = sl("evaluate", tmp_path / f"{name}.pt", "--data", d, "--tokens", 1024, "--out", tmp_path / f"{name}.json")
+        result = json.loads((tmp_path / f"{name}.json").read_text())
+        assert result["step"] == step and 0 < result["val_loss"] < 6
+        assert json.loads(r.stdout) == result
+        assert json.loads((tmp_path / f"{name}.eval.json").read_text()) == result
+    r = sl("average", trunk / "swa" / "step10.pt", "--out", tmp_path / "x.pt", "--eval-out", tmp_path / "x.json", check=False)
+    assert r.returncode == 1 and "average --eval-out needs --data" in r.stderr
 
 
 def test_bad_arguments_give_one_line_and_nonzero_exit(tmp_path):

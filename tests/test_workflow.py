@@ -43,15 +43,17 @@ def snakemake(workdir: Path, *args, check=True, prefix=()) -> subprocess.Complet
 
 
 def planned_jobs(workdir: Path, *args, prefix=()) -> list[tuple[str, str]]:
-    """(rule, first output) of every job a dry run would execute."""
+    """(rule, main output) of every job a dry run would execute: its checkpoint if it
+    writes one, else its first output."""
     out = snakemake(workdir, "-n", *args, prefix=prefix)
     text = out.stdout + out.stderr
     jobs = []
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", text):
         m = re.match(r"(?:local)?rule (\w+):", block)
         if m:
-            o = re.search(r"\n\s+output: ([^,\n]+)", block)
-            jobs.append((m.group(1), o.group(1).strip() if o else ""))
+            o = re.search(r"\n\s+output: ([^\n]+)", block)
+            outputs = [x.strip() for x in o.group(1).split(", ")] if o else [""]
+            jobs.append((m.group(1), next((x for x in outputs if x.endswith(".pt")), outputs[0])))
     return jobs
 
 
@@ -122,8 +124,8 @@ def test_adding_a_shape_schedules_only_new_cooldowns(copy_of_completed):
     edit_config(copy_of_completed, lambda c: c["cooldown"].update(shapes=["1-sqrt", "linear", "cosine"]))
     jobs = planned_jobs(copy_of_completed)
     rules = sorted(r for r, _ in jobs)
-    assert rules == sorted(["cooldown"] * 6 + ["evaluate"] * 6 + ANALYSIS)
-    assert all("/cosine/" in out for r, out in jobs if r in ("cooldown", "evaluate"))
+    assert rules == sorted(["cooldown"] * 6 + ANALYSIS)  # each cooldown job evaluates its model
+    assert all("/cosine/" in out for r, out in jobs if r == "cooldown")
 
 
 def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_completed):
@@ -138,8 +140,8 @@ def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_comp
     assert sorted(out for r, out in jobs if r in ("swa", "cosine")) == sorted(
         [f"results/smoke/swa/{m}/tokens10240.pt" for m in ("a", "b")] + [f"results/smoke/cosine/{m}/tokens10240.pt" for m in ("a", "b")]
     )
-    evals = [out for r, out in jobs if r == "evaluate"]
-    assert len(evals) == 2 * 5 and all("10240" in e or "step80" in e for e in evals)
+    evals = [out for r, out in jobs if r == "evaluate"]  # the others evaluate in their own jobs
+    assert sorted(evals) == [f"results/smoke/eval/trunk/{m}/step80.json" for m in ("a", "b")]
     assert sorted({r for r, _ in jobs}) == sorted({"trunk", "cooldown", "cosine", "swa", "evaluate", *ANALYSIS})
 
 
@@ -154,10 +156,11 @@ def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
     "change,reruns",
     [
         (lambda c: c["training"].update(device="auto"), set()),  # where to run is not what to run
-        (lambda c: c["cooldown"].update(final_fraction=0.05), {"cooldown", "evaluate", *ANALYSIS}),
-        (lambda c: c["eval"].update(tokens=4096), {"evaluate", *ANALYSIS}),
-        (lambda c: c.setdefault("cosine", {}).update(final_fraction=0.2), {"cosine", "evaluate", *ANALYSIS}),
-        ("edit the cooldown rule", {"cooldown", "evaluate", *ANALYSIS}),
+        (lambda c: c["cooldown"].update(final_fraction=0.05), {"cooldown", *ANALYSIS}),
+        # final models are evaluated in the jobs that made them (eval.in_training_job)
+        (lambda c: c["eval"].update(tokens=4096), {"evaluate", "cooldown", "cosine", "swa", *ANALYSIS}),
+        (lambda c: c.setdefault("cosine", {}).update(final_fraction=0.2), {"cosine", *ANALYSIS}),
+        ("edit the cooldown rule", {"cooldown", *ANALYSIS}),
     ],
     ids=["device", "cooldown.final_fraction", "eval.tokens", "cosine.final_fraction", "code"],
 )
@@ -206,7 +209,7 @@ def test_trunk_checkpoints_are_write_protected_and_recomputed_only_on_purpose(co
 def test_changing_how_many_swa_windows_to_merge_retrains_nothing(copy_of_completed):
     edit_config(copy_of_completed, lambda c: c["swa"].update(windows=3))
     rules = sorted(r for r, _ in planned_jobs(copy_of_completed))
-    assert rules == sorted(["swa"] * 6 + ["evaluate"] * 6 + ANALYSIS)
+    assert rules == sorted(["swa"] * 6 + ANALYSIS)
 
 
 def test_trunk_checkpoint_does_not_depend_on_the_chain(tmp_path):
@@ -376,3 +379,21 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
     compute = json.loads((results / "compute.json").read_text())
     assert rows["trunk"]["flops"] + rows["cooldown"]["flops"] == pytest.approx(compute["totals"]["wsd (all cooldowns)"]["flops"], rel=1e-12)
     assert rows["cosine"]["flops"] == pytest.approx(compute["totals"]["cosine"]["flops"], rel=1e-12)
+
+
+def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
+    """eval.in_training_job false: every point gets its own evaluate job (so an eval change
+    reruns evaluations only), training jobs get no --eval-out, and plan counts them."""
+    from collections import Counter
+
+    from scalinglaws import plan as planning
+
+    wd = make_workdir(tmp_path / "wf")
+    edit_config(wd, lambda c: c.setdefault("eval", {}).update(in_training_job=False))
+    r = snakemake(wd, "-n", "-p")
+    assert "scalinglaws train" in r.stdout and "--eval-out" not in r.stdout
+    jobs = planned_jobs(wd)
+    evaluated = sorted(out for rule, out in jobs if rule == "evaluate")
+    assert len(evaluated) == 2 * 3 * 5 and {out.split("/")[3] for out in evaluated} == {"trunk", "cooldown", "cosine", "swa"}
+    rows = planning.plan(planning.load_config([wd / "smoke.yaml"], wd), 256)
+    assert {row["rule"]: row["jobs"] for row in rows} == {rule: n for rule, n in Counter(r for r, _ in jobs).items() if rule != "all"}

@@ -77,10 +77,20 @@ def _add_train(sub):
     a.add_argument("--ema-decay", type=float)
     p.add_argument("--rescue", type=Path, help="on SIGTERM/SIGUSR1 save a resumable state here; resume from it when present")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--micro-batch-size", type=int,
+                   help="rows per forward/backward (gradient accumulation); default: each process's whole share")
     p.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
                    help="bf16: autocast forward and backward, fp32 weights and optimizer")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--no-progress", dest="progress", action="store_false")
+    _add_eval_after(p)
+
+
+def _add_eval_after(p):
+    e = p.add_argument_group("evaluate the saved model in the same process (as `scalinglaws evaluate`)")
+    e.add_argument("--eval-out", type=Path, help="write the validation loss of --out here as JSON")
+    e.add_argument("--eval-tokens", type=int, default=65536)
+    e.add_argument("--eval-batch-size", type=int, default=32)
 
 
 def _add_average(sub):
@@ -88,6 +98,10 @@ def _add_average(sub):
     p.add_argument("inputs", nargs="+", type=Path, help="window averages (or one training checkpoint with --ema)")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--ema", action="store_true", help="take the EMA stored in a training checkpoint")
+    p.add_argument("--data", type=Path, help="prepared data (for --eval-out)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int)
+    _add_eval_after(p)
 
 
 def _add_evaluate(sub):

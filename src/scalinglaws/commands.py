@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from scalinglaws import ScalingLawsError, averaging, checkpoint
+from scalinglaws import ScalingLawsError, averaging, checkpoint, distributed
+from scalinglaws.architecture import ModelConfig
 from scalinglaws.data import TokenData, check_prepared, prepare
 from scalinglaws.evaluate import val_loss
-from scalinglaws.architecture import ModelConfig
 from scalinglaws.schedules import Schedule, cooldown_steps
 from scalinglaws.train import OptimConfig, RunConfig, load_model, save_weights, train as run_training
 
@@ -102,6 +102,7 @@ def _run_config(args, data: TokenData) -> RunConfig:
         swa_every_steps=args.swa_every_steps,
         ema_decay=args.ema_decay,
         precision=args.precision,
+        micro_batch_size=args.micro_batch_size,
     )
 
 
@@ -125,22 +126,38 @@ def train(args) -> None:
         run, data, until=until, out=args.out, init=args.init, metrics=metrics,
         on_window=save_window, device=device, progress=args.progress, rescue=args.rescue,
     )
+    if not distributed.current().is_main:
+        return  # rank 0 saved, reports and evaluates
     tokens = (result.step - result.start_step) * run.tokens_per_step
     print(
         f"{args.out}: steps {result.start_step}→{result.step}, final train loss {result.losses[-1]:.4f}, "
         f"{tokens / result.seconds:,.0f} tokens/s, training {result.seconds:.3f} s"
     )
+    _evaluate_after(args, data, device)
 
 
 def average(args) -> None:
+    if args.eval_out and args.data is None:
+        raise ScalingLawsError("average --eval-out needs --data (the prepared data to evaluate on)")
     if args.ema:
-        if len(args.inputs) != 1:
-            raise ScalingLawsError("average --ema takes exactly one training checkpoint")
-        state = checkpoint.load(args.inputs[0])
-        if not state.get("ema"):
-            raise ScalingLawsError(f"{args.inputs[0]}: holds no EMA (train with --ema-decay)")
-        save_weights(args.out, state["ema"]["weights"], state["fingerprint"], state["step"], ema_decay=state["ema"]["decay"])
-        return
+        _take_ema(args)
+    else:
+        _merge_windows(args)
+    if args.eval_out:
+        _threads(args.threads)
+        _evaluate_after(args, TokenData.open(args.data), _device(args.device))
+
+
+def _take_ema(args) -> None:
+    if len(args.inputs) != 1:
+        raise ScalingLawsError("average --ema takes exactly one training checkpoint")
+    state = checkpoint.load(args.inputs[0])
+    if not state.get("ema"):
+        raise ScalingLawsError(f"{args.inputs[0]}: holds no EMA (train with --ema-decay)")
+    save_weights(args.out, state["ema"]["weights"], state["fingerprint"], state["step"], ema_decay=state["ema"]["decay"])
+
+
+def _merge_windows(args) -> None:
     states = [checkpoint.load(p) for p in args.inputs]
     for p, st in zip(args.inputs[1:], states[1:]):
         checkpoint.check_fingerprint(p, st["fingerprint"], states[0]["fingerprint"])
@@ -150,15 +167,31 @@ def average(args) -> None:
     print(f"{args.out}: mean of {len(states)} averages, up to step {max(st['step'] for st in states)}")
 
 
+def _evaluation(ckpt: Path, model, state: dict, data: TokenData, tokens: int, batch_size: int, device: str,
+                out: Path | None) -> dict:
+    """Validation loss of a saved checkpoint (loaded as ``model``, ``state``), as
+    `scalinglaws evaluate` reports it."""
+    loss = val_loss(model, data, tokens, batch_size, device)
+    result = {"checkpoint": str(ckpt), "step": state["step"], "val_loss": loss, "val_tokens": tokens}
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _evaluate_after(args, data: TokenData, device: str) -> None:
+    """--eval-out: evaluate the checkpoint this job just saved, in this process (the
+    workflow's per-job cost is mostly starting Python and torch: this saves one start)."""
+    if args.eval_out:
+        result = _evaluation(args.out, *load_model(args.out), data, args.eval_tokens, args.eval_batch_size, device, args.eval_out)
+        print(f"{args.eval_out}: val_loss {result['val_loss']:.6f} on {args.eval_tokens:,} validation tokens")
+
+
 def evaluate(args) -> None:
     _threads(args.threads)
     model, state = load_model(args.checkpoint)
     data = TokenData.open(args.data)
-    loss = val_loss(model, data, args.tokens, args.batch_size, _device(args.device))
-    result = {"checkpoint": str(args.checkpoint), "step": state["step"], "val_loss": loss, "val_tokens": args.tokens}
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    result = _evaluation(args.checkpoint, model, state, data, args.tokens, args.batch_size, _device(args.device), args.out)
     print(json.dumps(result))
 
 

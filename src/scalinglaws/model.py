@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from scalinglaws.architecture import ModelConfig
 
-__all__ = ["ModelConfig", "Transformer", "build", "count_params"]
+__all__ = ["ModelConfig", "Transformer", "build", "count_params", "lm_loss"]
 
 
 def rope_tables(cfg: ModelConfig) -> tuple[torch.Tensor, torch.Tensor]:
@@ -103,8 +103,12 @@ class Transformer(nn.Module):
         return self.lm_head(self.norm(x))
 
     def loss(self, idx: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        logits = self(idx)
-        return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1))
+        return lm_loss(self(idx), targets)
+
+
+def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean next-token cross-entropy, computed in fp32 whatever the logits' precision."""
+    return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1))
 
 
 def count_params(model: Transformer) -> dict[str, int]:

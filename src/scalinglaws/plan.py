@@ -121,7 +121,10 @@ def plan(config: dict, vocab: int, data_disk: int | None = None) -> list[dict]:
             n = len(sweep.budgets(m))
             _add(rows["cosine"], n, spent[m]["cosine"]["tokens"], fpt, n * size.train)
         _add(rows["swa"], len(sweep.swa_points(m)), 0, fpt, len(sweep.swa_points(m)) * size.weights)
-    n_eval = len(checkpoints(sweep, Layout("")))
+    # Evaluations run in separate jobs for trunk checkpoints, and for every final model
+    # when eval.in_training_job is false (else inside the job that made the model).
+    apart = ("trunk",) if config["eval"]["in_training_job"] else ("trunk", "cooldown", "cosine", "swa")
+    n_eval = sum(c["kind"] in apart for c in checkpoints(sweep, Layout("")))
     analysis = ["aggregate", "summary", "fit", "compute", "plots"]
     out = [{"rule": "prepare_data", "jobs": 1, "tokens": 0, "flops": 0.0, "disk": data_disk}]
     out += [r for r in rows.values() if r["jobs"]]

@@ -23,11 +23,11 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from scalinglaws import ScalingLawsError, checkpoint
+from scalinglaws import ScalingLawsError, checkpoint, distributed
 from scalinglaws.averaging import EMA, WindowAverager
 from scalinglaws.batches import get_batch
 from scalinglaws.data import TokenData
-from scalinglaws.model import ModelConfig, Transformer, build, count_params
+from scalinglaws.model import ModelConfig, Transformer, build, count_params, lm_loss
 from scalinglaws.schedules import Schedule
 
 METRICS_COLUMNS = ("step", "tokens", "lr", "train_loss")
@@ -65,6 +65,10 @@ class RunConfig:
     # bf16: forward and backward under bf16 autocast, weights and optimizer in fp32. Like
     # the device, not part of the fingerprint: a checkpoint resumes in either precision.
     precision: str = "fp32"
+    # Rows per forward/backward pass (gradient accumulation when below the rows each
+    # process trains on); None: all of them at once. Not in the fingerprint either: the
+    # gradient is that of the whole batch's mean loss whatever the split.
+    micro_batch_size: int | None = None
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -184,25 +188,38 @@ def train(
     if not start < until or (total is not None and until > total):
         raise ScalingLawsError(f"cannot train from step {start} to step {until} (run length {total})")
 
+    world = distributed.start(device)
+    device = world.device(device)
+    micro, n_micro = distributed.micro_batches(run.batch_size, world, run.micro_batch_size)
     model.to(device)
     # The optimizer state follows its parameters when loaded; move it for GPU runs.
     for st in opt.state.values():
         for k, v in st.items():
             if isinstance(v, torch.Tensor) and k != "step":
                 st[k] = v.to(device)
+    net = distributed.wrap(model, world, device)  # what computes; `model` is what is saved
     result = TrainResult(start_step=start, step=start)
     autocast = torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=run.precision == "bf16")
     t0 = time.perf_counter()
     last_finite = (start, None)
     # Signal handlers are installed only for the loop, and put back however it ends.
     with _StopOnSignal(enabled=rescue is not None) as stop:
-        for s in tqdm(range(start, until), desc=f"train {start}→{until}", unit="step", disable=not progress, mininterval=2):
+        for s in tqdm(range(start, until), desc=f"train {start}→{until}", unit="step",
+                      disable=not progress or not world.is_main, mininterval=2):
             lr = run.optim.lr * run.schedule.multiplier(s)
             for g in opt.param_groups:
                 g["lr"] = lr
             x, y = get_batch(data.train, s, run.data_seed, run.batch_size, run.model.seq_len)
-            with autocast:
-                loss = model.loss(x.to(device), y.to(device))
+            x, y = distributed.shard(x, world).to(device), distributed.shard(y, world).to(device)
+            loss = torch.zeros((), device=device)
+            for i in range(n_micro):  # equal micro-batches: their mean is the batch's mean
+                mb = slice(i * micro, (i + 1) * micro)
+                with autocast:
+                    part = lm_loss(net(x[mb]), y[mb]) / n_micro
+                with distributed.no_sync(net, last=i == n_micro - 1):
+                    part.backward()
+                loss += part.detach()
+            loss = distributed.mean(loss, world)
             value = loss.item()
             if not torch.isfinite(loss):
                 raise ScalingLawsError(
@@ -210,7 +227,6 @@ def train(
                     f"{last_finite[0]}. No checkpoint was written for this run."
                 )
             last_finite = (s, value)
-            loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), run.optim.grad_clip)
             opt.step()
             opt.zero_grad(set_to_none=True)
@@ -221,27 +237,31 @@ def train(
                 if window is not None:
                     if rescue:
                         windows.append((s + 1, *window))
-                    if on_window is not None:
+                    if on_window is not None and world.is_main:
                         on_window(s + 1, *window)
             rows.append((s + 1, (s + 1) * run.tokens_per_step, lr, value))
             result.losses.append(value)
-            if stop.signal is not None and s + 1 < until:
+            if rescue and distributed.any_rank(stop.signal is not None, world, device) and s + 1 < until:
                 model.to("cpu")
-                state = _state(s + 1, model, opt, averager, ema, run, data)
-                checkpoint.save(rescue, {**state, "kind": "rescue", "target": target, "metrics": rows, "windows": windows})
+                if world.is_main:
+                    state = _state(s + 1, model, opt, averager, ema, run, data)
+                    checkpoint.save(rescue, {**state, "kind": "rescue", "target": target, "metrics": rows, "windows": windows})
+                distributed.barrier(world)
                 raise Interrupted(
-                    f"received {stop.signal.name} at step {s + 1} of {until}: saved a resumable state to {rescue}; "
-                    "run the same command again to continue from there"
+                    f"received {stop.signal.name if stop.signal else 'a stop signal'} at step {s + 1} of {until}: "
+                    f"saved a resumable state to {rescue}; run the same command again to continue from there"
                 )
     result.step = until
     result.seconds = time.perf_counter() - t0
 
     model.to("cpu")
-    checkpoint.save(out, _state(until, model, opt, averager, ema, run, data))
-    if metrics is not None:
-        _write_metrics(Path(metrics), rows)
-    if rescue:
-        Path(rescue).unlink(missing_ok=True)  # done: nothing left to resume
+    if world.is_main:  # every rank holds the same weights and optimizer state
+        checkpoint.save(out, _state(until, model, opt, averager, ema, run, data))
+        if metrics is not None:
+            _write_metrics(Path(metrics), rows)
+        if rescue:
+            Path(rescue).unlink(missing_ok=True)  # done: nothing left to resume
+    distributed.barrier(world)
     return result
 
 

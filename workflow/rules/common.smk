@@ -178,6 +178,35 @@ def swa_window_files(wildcards):
     )
 
 
+# Cooldown, cosine and SWA models are evaluated by the job that made them (saving a
+# process start each) unless eval.in_training_job is false; trunk checkpoints are always
+# evaluated by the evaluate rule, so an eval setting is never a trunk setting.
+EVAL_IN_JOB = config["eval"]["in_training_job"]
+EVALUATED_APART = "trunk" if EVAL_IN_JOB else "trunk|cooldown|cosine|swa"
+
+
+def evaluation_output(checkpoint):
+    """The evaluation JSON as an output of the job that writes ``checkpoint``, or none."""
+    return {"evaluation": LAYOUT.evaluation(checkpoint)} if EVAL_IN_JOB else {}
+
+
+def evaluation_flags(checkpoint):
+    """The train/average flags that evaluate ``checkpoint`` (a wildcard pattern) in the job.
+    Built from wildcards, not from output: Snakemake's params trigger ignores params that
+    are functions of input or output, and a changed eval setting must rerun the job."""
+
+    def flags(wildcards):
+        if not EVAL_IN_JOB:
+            return ""
+        return _flags(
+            eval_out=LAYOUT.evaluation(checkpoint.format(**wildcards)),
+            eval_tokens=config["eval"]["tokens"],
+            eval_batch_size=config["eval"]["batch_size"],
+        )
+
+    return flags
+
+
 def training_metrics():
     """Per-step metrics CSVs of every training job (for the loss-curve figure)."""
     m = [LAYOUT.trunk(x, s) for x in SWEEP.models for s in SWEEP.trunk_steps(x)]

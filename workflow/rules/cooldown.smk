@@ -5,6 +5,9 @@ rule cooldown:
         data=LAYOUT.meta,
         init=cooldown_init,
     output:
+        **evaluation_output(
+            LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}")
+        ),
         ckpt=LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}"),
         metrics=LAYOUT.cooldown(
             "{model}", "{shape}", "{fraction}", "{tokens}"
@@ -21,8 +24,11 @@ rule cooldown:
     params:
         data=data_dir,
         settings=cooldown_settings,
+        evaluation=evaluation_flags(
+            LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}")
+        ),
         rescue=LAYOUT.rescue("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}"),
     shell:
         "scalinglaws train --data {params.data} --init {input.init} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"
+        "{params.evaluation} --rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"

@@ -3,6 +3,7 @@ rule cosine:
     input:
         data=LAYOUT.meta,
     output:
+        **evaluation_output(LAYOUT.cosine("{model}", "{tokens}")),
         ckpt=LAYOUT.cosine("{model}", "{tokens}"),
         metrics=LAYOUT.cosine("{model}", "{tokens}").replace(".pt", ".csv"),
     log:
@@ -17,8 +18,9 @@ rule cosine:
     params:
         data=data_dir,
         settings=cosine_settings,
+        evaluation=evaluation_flags(LAYOUT.cosine("{model}", "{tokens}")),
         rescue=LAYOUT.rescue("cosine/{model}/tokens{tokens}"),
     shell:
         "scalinglaws train --data {params.data} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"
+        "{params.evaluation} --rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"

@@ -1,4 +1,5 @@
-# Validation loss of any final model, on the same fixed validation tokens for all.
+# Validation loss of a trunk checkpoint (and, with eval.in_training_job false, of every
+# final model), on the same fixed validation tokens for all.
 rule evaluate:
     input:
         ckpt=f"{LAYOUT.root}/{{kind}}/{{path}}.pt",
@@ -8,7 +9,7 @@ rule evaluate:
     log:
         LAYOUT.log("eval/{kind}/{path}"),
     wildcard_constraints:
-        kind="trunk|cooldown|cosine|swa",
+        kind=EVALUATED_APART,
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1

@@ -1,15 +1,24 @@
 # The SWA model at a budget: the mean of the last swa.windows windows ending at its step,
-# read from the window averages the trunk links saved (changing swa.windows retrains nothing).
+# read from the window averages the trunk links saved (changing swa.windows retrains nothing),
+# and evaluated here unless eval.in_training_job is false.
 rule swa:
     input:
-        swa_window_dirs,
+        windows=swa_window_dirs,
+        data=LAYOUT.meta,
     output:
-        LAYOUT.swa("{model}", "{tokens}"),
+        **evaluation_output(LAYOUT.swa("{model}", "{tokens}")),
+        ckpt=LAYOUT.swa("{model}", "{tokens}"),
     log:
         LAYOUT.log("swa/{model}/tokens{tokens}"),
     conda:
         "../envs/scalinglaws.yaml"
+    threads: 1
+    resources:
+        device=config["training"]["device"],
     params:
         windows=swa_window_files,
+        data=data_dir,
+        evaluation=evaluation_flags(LAYOUT.swa("{model}", "{tokens}")),
     shell:
-        "scalinglaws average {params.windows} --out {output} > {log} 2>&1"
+        "scalinglaws average {params.windows} --out {output.ckpt} --data {params.data} "
+        "{params.evaluation} --device {resources.device} --threads {threads} > {log} 2>&1"
