@@ -29,6 +29,16 @@ include: "workflow/rules/fit.smk"
 include: "workflow/rules/report.smk"
 
 
+# Quick table and figure jobs run where Snakemake runs, not as cluster jobs (each would
+# wait in the queue longer than it computes); `fit` (bootstrap refits) stays a job.
+localrules:
+    all,
+    aggregate,
+    summary,
+    compute,
+    plots,
+
+
 rule all:
     default_target: True
     input:

@@ -54,3 +54,13 @@ def tiny_run(schedule=None, **overrides) -> RunConfig:
     )
     kw.update(overrides)
     return RunConfig(**kw)
+
+
+@pytest.fixture(scope="session")
+def completed(tmp_path_factory):
+    """The smoke experiment run to completion once; tests copy it before changing it."""
+    from workflow_helpers import make_workdir, snakemake
+
+    wd = make_workdir(tmp_path_factory.mktemp("smoke") / "wf")
+    snakemake(wd)
+    return wd

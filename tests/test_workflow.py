@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -11,64 +10,9 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 from test_train import assert_same_state
-
-ROOT = Path(__file__).resolve().parents[1]
-# Jobs downstream of points.csv: rerun whenever any point changes, never training.
-ANALYSIS = ["aggregate", "all", "compute", "fit", "plots", "summary"]
-SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
-
-
-def make_workdir(dest: Path) -> Path:
-    """A copy of the workflow (not of results) where Snakemake can run on its own."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("Snakefile", "config.yaml"):
-        shutil.copy2(ROOT / name, dest / name)
-    for name in ("workflow", "profiles", "scripts"):
-        shutil.copytree(ROOT / name, dest / name)
-    shutil.copy2(SMOKE, dest / "smoke.yaml")
-    return dest
-
-
-def snakemake(workdir: Path, *args, check=True, prefix=()) -> subprocess.CompletedProcess:
-    bindir = os.path.dirname(sys.executable)
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
-    cmd = [*prefix, sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", "smoke.yaml"]
-    r = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, env=env)
-    if check and r.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}")
-    return r
-
-
-def planned_jobs(workdir: Path, *args, prefix=()) -> list[tuple[str, str]]:
-    """(rule, main output) of every job a dry run would execute: its checkpoint if it
-    writes one, else its first output."""
-    out = snakemake(workdir, "-n", *args, prefix=prefix)
-    text = out.stdout + out.stderr
-    jobs = []
-    for block in re.split(r"\n(?=(?:local)?rule \w+:)", text):
-        m = re.match(r"(?:local)?rule (\w+):", block)
-        if m:
-            o = re.search(r"\n\s+output: ([^\n]+)", block)
-            outputs = [x.strip() for x in o.group(1).split(", ")] if o else [""]
-            jobs.append((m.group(1), next((x for x in outputs if x.endswith(".pt")), outputs[0])))
-    return jobs
-
-
-def edit_config(workdir: Path, change) -> None:
-    cfg = yaml.safe_load((workdir / "smoke.yaml").read_text())
-    change(cfg)
-    (workdir / "smoke.yaml").write_text(yaml.safe_dump(cfg))
-
-
-@pytest.fixture(scope="module")
-def completed(tmp_path_factory):
-    """The smoke experiment run to completion once; tests copy it before changing it."""
-    wd = make_workdir(tmp_path_factory.mktemp("smoke") / "wf")
-    snakemake(wd)
-    return wd
+from workflow_helpers import ANALYSIS, ROOT, edit_config, make_workdir, planned_jobs, snakemake
 
 
 @pytest.fixture
@@ -335,16 +279,18 @@ def _start_and_kill_when(workdir: Path, started: str, timeout: float = 120.0) ->
 
 def test_killed_twice_then_rerun_gives_the_same_points(completed, tmp_path):
     """SIGKILL in the middle of a trunk link, then of a cooldown: after `--unlock` and a
-    rerun (the profile sets --rerun-incomplete) points.csv equals an uninterrupted run's."""
+    rerun (the profile sets --rerun-incomplete) the points equal an uninterrupted run's.
+    (Model a alone, to keep the test short: its rows are those of the full smoke run.)"""
     wd = make_workdir(tmp_path / "wf")
+    edit_config(wd, lambda c: c.update(models=c["models"][:1]))
     _start_and_kill_when(wd, "trunk/*/step20.log")
     assert not (wd / "results" / "smoke" / "points.csv").exists()
     snakemake(wd, "--unlock")
     _start_and_kill_when(wd, "cooldown/*/*/*/tokens5120.log")
     snakemake(wd, "--unlock")
-    snakemake(wd)
-    for name in ("points.csv",):
-        assert (wd / "results" / "smoke" / name).read_text() == (completed / "results" / "smoke" / name).read_text()
+    snakemake(wd, "results/smoke/points.csv")
+    header, *rows = (completed / "results" / "smoke" / "points.csv").read_text().splitlines()
+    assert (wd / "results" / "smoke" / "points.csv").read_text().splitlines() == [header] + [r for r in rows if r.startswith("a,")]
     # nothing half-written was kept: every checkpoint loads and verifies
     from scalinglaws import checkpoint
 

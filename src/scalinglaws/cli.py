@@ -79,6 +79,7 @@ def _add_train(sub):
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--micro-batch-size", type=int,
                    help="rows per forward/backward (gradient accumulation); default: each process's whole share")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (same checkpoints, maybe faster)")
     p.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
                    help="bf16: autocast forward and backward, fp32 weights and optimizer")
     p.add_argument("--threads", type=int, help="torch CPU threads")

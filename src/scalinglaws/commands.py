@@ -17,19 +17,24 @@ from scalinglaws.train import OptimConfig, RunConfig, load_model, save_weights, 
 
 def _device(name: str) -> str:
     if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ScalingLawsError(f"--device {name}: no CUDA device is available")
     if name != "cpu" and not name.startswith("cuda"):
         raise ScalingLawsError(f"--device {name!r} is not one of cpu, cuda, auto")
+    if name.startswith("cuda"):
+        # TF32 tensor cores for fp32 matmuls (bf16 autocast covers most of them anyway).
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     return name
 
 
 def _threads(n: int | None) -> None:
+    """--threads is the job's: split between the processes of a torchrun job."""
     if n is not None:
         if n < 1:
             raise ScalingLawsError(f"--threads {n} must be at least 1")
-        torch.set_num_threads(n)
+        torch.set_num_threads(max(1, n // distributed.current().size))
 
 
 def prepare_data(args) -> None:
@@ -103,6 +108,7 @@ def _run_config(args, data: TokenData) -> RunConfig:
         ema_decay=args.ema_decay,
         precision=args.precision,
         micro_batch_size=args.micro_batch_size,
+        compile=args.compile,
     )
 
 

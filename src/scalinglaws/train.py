@@ -69,6 +69,9 @@ class RunConfig:
     # process trains on); None: all of them at once. Not in the fingerprint either: the
     # gradient is that of the whole batch's mean loss whatever the split.
     micro_batch_size: int | None = None
+    # torch.compile the model for the loop; checkpoints come from the uncompiled module,
+    # so their keys and contents do not depend on it.
+    compile: bool = False
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -197,7 +200,8 @@ def train(
         for k, v in st.items():
             if isinstance(v, torch.Tensor) and k != "step":
                 st[k] = v.to(device)
-    net = distributed.wrap(model, world, device)  # what computes; `model` is what is saved
+    ddp = distributed.wrap(model, world, device)
+    net = torch.compile(ddp) if run.compile else ddp  # what computes; `model` is what is saved
     result = TrainResult(start_step=start, step=start)
     autocast = torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=run.precision == "bf16")
     t0 = time.perf_counter()
@@ -216,7 +220,7 @@ def train(
                 mb = slice(i * micro, (i + 1) * micro)
                 with autocast:
                     part = lm_loss(net(x[mb]), y[mb]) / n_micro
-                with distributed.no_sync(net, last=i == n_micro - 1):
+                with distributed.no_sync(ddp, last=i == n_micro - 1):
                     part.backward()
                 loss += part.detach()
             loss = distributed.mean(loss, world)

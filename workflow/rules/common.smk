@@ -71,6 +71,27 @@ def _flags(**kw):
     )
 
 
+def launch(wildcards, threads, resources):
+    """What runs `scalinglaws`: the command itself, or torchrun over the job's processes
+    when its resources ask for several (``nproc``, or one per GPU: ``gpu``)."""
+    n = max(int(getattr(resources, "nproc", 1)), int(getattr(resources, "gpu", 0)))
+    if n <= 1:
+        return "scalinglaws"
+    return f"torchrun --standalone --nproc_per_node {n} -m scalinglaws"
+
+
+def execution(wildcards, threads, resources):
+    """How, not what, a training job runs: device, threads, micro-batches, compilation.
+    Snakemake leaves params that are functions of threads or resources out of its rerun
+    trigger, so changing any of these retrains nothing."""
+    flags = _flags(
+        device=resources.device,
+        threads=threads,
+        micro_batch_size=int(getattr(resources, "micro_batch_size", 0)) or None,
+    )
+    return f"{flags} --compile" if config["training"]["compile"] else flags
+
+
 def _run_flags(model, lr):
     """Model, optimizer and data-order flags shared by a trunk and a cosine run."""
     t, cfg = config["training"], SWEEP.model_config(model)

@@ -22,6 +22,8 @@ rule cooldown:
     resources:
         device=config["training"]["device"],
     params:
+        launch=launch,
+        execution=execution,
         data=data_dir,
         settings=cooldown_settings,
         evaluation=evaluation_flags(
@@ -29,6 +31,6 @@ rule cooldown:
         ),
         rescue=LAYOUT.rescue("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}"),
     shell:
-        "scalinglaws train --data {params.data} --init {input.init} {params.settings} "
+        "{params.launch} train --data {params.data} --init {input.init} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "{params.evaluation} --rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"
+        "{params.evaluation} --rescue {params.rescue} {params.execution} --no-progress > {log} 2>&1"

@@ -16,11 +16,13 @@ rule cosine:
     resources:
         device=config["training"]["device"],
     params:
+        launch=launch,
+        execution=execution,
         data=data_dir,
         settings=cosine_settings,
         evaluation=evaluation_flags(LAYOUT.cosine("{model}", "{tokens}")),
         rescue=LAYOUT.rescue("cosine/{model}/tokens{tokens}"),
     shell:
-        "scalinglaws train --data {params.data} {params.settings} "
+        "{params.launch} train --data {params.data} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
-        "{params.evaluation} --rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"
+        "{params.evaluation} --rescue {params.rescue} {params.execution} --no-progress > {log} 2>&1"

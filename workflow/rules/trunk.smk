@@ -4,8 +4,8 @@
 # temp(), and write-protected once made, so that no ordinary rerun deletes or overwrites
 # them (README: "When things go wrong" says how to recompute one on purpose). Only
 # settings that define the trunk's trajectory are params (a params change reruns a job);
-# the device and thread count are resources, not params, so changing them retrains
-# nothing.
+# how a job runs (device, threads, processes, micro-batches, compilation: `launch` and
+# `execution` in common.smk) is no rerun trigger, so changing it retrains nothing.
 rule trunk:
     input:
         data=LAYOUT.meta,
@@ -24,12 +24,14 @@ rule trunk:
     resources:
         device=config["training"]["device"],
     params:
+        launch=launch,
+        execution=execution,
         data=data_dir,
         init=init_flag,
         settings=trunk_settings,
         rescue=LAYOUT.rescue("trunk/{model}/step{step}"),
     shell:
         "mkdir -p {output.windows} && "
-        "scalinglaws train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
+        "{params.launch} train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} --swa-dir {output.windows} "
-        "--rescue {params.rescue} --device {resources.device} --threads {threads} --no-progress > {log} 2>&1"
+        "--rescue {params.rescue} {params.execution} --no-progress > {log} 2>&1"
