@@ -120,7 +120,8 @@ def main(argv=None) -> int:
             cfg = model_config(**STANDARD["M"])
             out["memory"] = memory.peak_rss(big, tmp / "m.pt", cfg, BATCH)
             m = out["memory"]
-            print(f"training job, M: peak RSS {m['peak_rss_mb']:.0f} MB on a {m['token_file_mb']:.0f} MB token file; "
+            print(f"training job, M: peak RSS {m['peak_rss_mb']:.0f} MB on a {m['token_file_mb']:.0f} MB token file "
+                  f"(at the end: {m['anon_mb_at_end']:.0f} MB its own, {m['file_mb_at_end']:.0f} MB mapped files); "
                   f"model+optimizer {m['model_optimizer_mb']:.0f} MB, activations ~{m['activations_mb']:.0f} MB, "
                   f"imports alone {m['imports_rss_mb']:.0f} MB")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -31,3 +31,14 @@ def test_bench_trainer_and_fit_sections_measure_something(tmp_path):
     assert row["tokens_per_s"] > 0 and 0 < row["mfu_6n"] < row["mfu_chinchilla"]
     n, d, loss = fitbench.points(n_points=50)
     assert len(n) == 50 and (loss > 1.69).all()
+
+
+def test_gpu_script_runs_its_code_path_on_the_cpu(tmp_path):
+    """bench/gpu.py is for a lent GPU; here its whole path runs tiny on the CPU (bf16)."""
+    out = tmp_path / "gpu.json"
+    r = subprocess.run([sys.executable, ROOT / "bench" / "gpu.py", "--device", "cpu", "--d-model", "32", "--n-layers", "1",
+                        "--n-heads", "2", "--seq-len", "32", "--batch", "4", "--steps", "2", "--warm", "1", "--vocab", "256",
+                        "--peak-n", "256", "--out", out], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(out.read_text())
+    assert result["device"] == "cpu" and result["runs"][0]["tokens_per_s"] > 0 and result["bf16_peak_flops"] > 0

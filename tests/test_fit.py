@@ -51,7 +51,7 @@ def test_analytic_gradient_matches_finite_differences():
 def test_approach3_recovers_noise_free_surfaces(name):
     truth = SURFACES[name]
     n, d, _, loss = isoflop_grid(law(**truth))
-    fit = fit_parametric(n, d, loss, workers=2)
+    fit = fit_parametric(n, d, loss, screen=100)  # the workflow's default search (fit.screen)
     for k, v in truth.items():
         assert getattr(fit, k) == pytest.approx(v, rel=1e-3), k
     assert fit.n_starts == 4500 and fit.n_best >= 1 and fit.at_bound == []
@@ -72,7 +72,7 @@ def test_approach3_with_half_percent_noise():
     truth = SURFACES["chinchilla"]
     n, d, _, loss = isoflop_grid(law(**truth))
     noisy = loss * np.exp(np.random.default_rng(0).normal(0, 0.005, len(loss)))
-    fit = fit_parametric(n, d, noisy, workers=2)
+    fit = fit_parametric(n, d, noisy, screen=100)
     for k in ("alpha", "beta", "E"):
         assert getattr(fit, k) == pytest.approx(truth[k], abs=0.02), k
 

@@ -156,18 +156,18 @@ def test_changing_how_many_swa_windows_to_merge_retrains_nothing(copy_of_complet
     assert rules == sorted(["swa"] * 6 + ANALYSIS)
 
 
-def test_trunk_checkpoint_does_not_depend_on_the_chain(tmp_path):
-    """Step 40 reached through 3 earlier links or through 7 is bit-identical."""
-    states = []
-    for name, budgets in (("short", [2560, 5120]), ("long", [1280, 2560, 3840, 5120])):
-        wd = make_workdir(tmp_path / name)
-        edit_config(wd, lambda c: c.update(budgets=budgets, models=c["models"][:1], experiment=name))
-        target = f"results/{name}/trunk/a/step40.pt"
-        links = [out for r, out in planned_jobs(wd, target) if r == "trunk"]
-        assert len(links) == (4 if name == "short" else 8)
-        snakemake(wd, target)
-        states.append(torch.load(wd / target, weights_only=True))
-    a, b = states
+def test_trunk_checkpoint_does_not_depend_on_the_chain(completed, tmp_path):
+    """Step 40 reached through 3 earlier links (the smoke run: 16, 20, 32) or through 7
+    (budgets every 10 steps: 8, 10, 16, 20, 24, 30, 32) is bit-identical."""
+    wd = make_workdir(tmp_path / "long")
+    edit_config(wd, lambda c: c.update(budgets=[1280, 2560, 3840, 5120], models=c["models"][:1]))
+    target = "results/smoke/trunk/a/step40.pt"
+    made = sorted(int(p.stem[4:]) for p in (completed / "results" / "smoke" / "trunk" / "a").glob("step*.pt"))
+    assert [s for s in made if s <= 40] == [16, 20, 32, 40]
+    links = [out for r, out in planned_jobs(wd, target) if r == "trunk"]
+    assert len(links) == 8
+    snakemake(wd, target)
+    a, b = (torch.load(w / target, weights_only=True) for w in (completed, wd))
     for part in ("model", "optimizer"):
         assert_same_state(a[part], b[part], part)
 
@@ -343,3 +343,16 @@ def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
     assert len(evaluated) == 2 * 3 * 5 and {out.split("/")[3] for out in evaluated} == {"trunk", "cooldown", "cosine", "swa"}
     rows = planning.plan(planning.load_config([wd / "smoke.yaml"], wd), 256)
     assert {row["rule"]: row["jobs"] for row in rows} == {rule: n for rule, n in Counter(r for r, _ in jobs).items() if rule != "all"}
+
+
+def test_processes_and_micro_batches_are_resources_that_retrain_nothing(copy_of_completed):
+    """A job's resources ask for several processes (torchrun) or gradient accumulation;
+    neither is a rerun trigger, and a fresh plan's commands carry them."""
+    wd = copy_of_completed
+    job_resources = ["--set-resources", "trunk:nproc=2", "cooldown:micro_batch_size=2"]
+    assert planned_jobs(wd, *job_resources) == []
+    r = snakemake(wd, "-n", "-p", "--forcerun", "results/smoke/trunk/a/step48.pt", *job_resources)
+    trunk = next(line for line in r.stdout.splitlines() if "--until 48" in line)
+    assert "mkdir -p" in trunk and "&& torchrun --standalone --nproc_per_node 2 -m scalinglaws train" in trunk
+    cooldowns = [line for line in r.stdout.splitlines() if "--schedule wsd" in line]
+    assert cooldowns and all("--micro-batch-size 2" in line and "torchrun" not in line for line in cooldowns)

@@ -132,7 +132,9 @@ def train(args) -> None:
         run, data, until=until, out=args.out, init=args.init, metrics=metrics,
         on_window=save_window, device=device, progress=args.progress, rescue=args.rescue,
     )
-    if not distributed.current().is_main:
+    world = distributed.current()
+    distributed.stop(world)
+    if not world.is_main:
         return  # rank 0 saved, reports and evaluates
     tokens = (result.step - result.start_step) * run.tokens_per_step
     print(
