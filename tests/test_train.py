@@ -140,3 +140,26 @@ def test_weight_decay_only_on_matrices(data):
     assert groups[0]["weight_decay"] == 0.1 and groups[1]["weight_decay"] == 0.0
     assert id(m.embed.weight) not in decayed and id(m.blocks[0].attn_norm.weight) not in decayed
     assert id(m.blocks[0].attn.qkv.weight) in decayed and id(m.blocks[0].mlp.out.weight) in decayed
+
+
+def test_compiled_training_saves_the_same_checkpoint_keys(tmp_path, data, monkeypatch):
+    """`compile`: the loop runs a torch.compile'd module (whose own state_dict keys carry
+    an `_orig_mod.` prefix), but checkpoints come from the plain model: same keys, and the
+    same weights to float tolerance (1e-5), resumable by an uncompiled run. TorchDynamo
+    with the eager backend here: inductor's C++ build takes ~35 s on CI's 2 cores."""
+    real_compile, compiled = torch.compile, []
+
+    def compile_eager(module):
+        compiled.append(module)
+        return real_compile(module, backend="eager")
+
+    monkeypatch.setattr(torch, "compile", compile_eager)
+    train(tiny_run(compile=True), data, until=4, out=tmp_path / "c.pt", progress=False)
+    monkeypatch.undo()
+    assert compiled, "the run did not compile its model"
+    train(tiny_run(), data, until=4, out=tmp_path / "e.pt", progress=False)
+    a, b = checkpoint.load(tmp_path / "c.pt")["model"], checkpoint.load(tmp_path / "e.pt")["model"]
+    assert a.keys() == b.keys() and not any(k.startswith("_orig_mod") for k in a)
+    for k in a:
+        assert torch.allclose(a[k], b[k], rtol=0, atol=1e-5), k
+    train(tiny_run(), data, until=6, init=tmp_path / "c.pt", out=tmp_path / "resumed.pt", progress=False)
