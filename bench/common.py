@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
 from scalinglaws.data import META, data_fingerprint
-from scalinglaws.model import ModelConfig
+from scalinglaws.architecture import ModelConfig
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The issue's three standard configs (seq 256, batch 32, byte vocabulary).
 STANDARD = {
@@ -52,3 +55,13 @@ def best_of(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
+
+
+def workflow_copy(dest: Path) -> Path:
+    """A copy of the workflow (Snakefile, config, rules, profiles, scripts) to run apart."""
+    dest.mkdir(parents=True)
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy2(ROOT / name, dest / name)
+    for name in ("workflow", "profiles", "scripts"):
+        shutil.copytree(ROOT / name, dest / name)
+    return dest

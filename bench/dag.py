@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import workflow_copy
 
 
 def grid_config(n_models: int = 10, n_budgets: int = 20) -> dict:
@@ -34,12 +33,7 @@ def grid_config(n_models: int = 10, n_budgets: int = 20) -> dict:
 def dry_run(n_models: int = 10, n_budgets: int = 20, repeats: int = 2) -> dict:
     """Seconds of `snakemake -n` (best of ``repeats``) and the number of jobs it plans."""
     with tempfile.TemporaryDirectory() as tmp:
-        wd = Path(tmp) / "wf"
-        wd.mkdir()
-        for name in ("Snakefile", "config.yaml"):
-            shutil.copy2(ROOT / name, wd / name)
-        for name in ("workflow", "profiles", "scripts"):
-            shutil.copytree(ROOT / name, wd / name)
+        wd = workflow_copy(Path(tmp) / "wf")
         (wd / "grid.yaml").write_text(yaml.safe_dump(grid_config(n_models, n_budgets)))
         cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", "grid.yaml"]
         times, out = [], ""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from common import best_of, model_config, synthetic_data
+from common import best_of, model_config, synthetic_data, workflow_copy
 from scalinglaws import checkpoint
 from scalinglaws.data import TokenData
 from scalinglaws.evaluate import val_loss
@@ -64,12 +64,7 @@ def evaluation(d_model=96, n_layers=3, seq_len=128, tokens=65536) -> float:
 def workflow_ratio(configfile: str | None) -> dict:
     """Run the workflow (smoke or demo config) in a fresh copy; wall time over training time."""
     with tempfile.TemporaryDirectory() as tmp:
-        wd = Path(tmp) / "wf"
-        wd.mkdir()
-        for name in ("Snakefile", "config.yaml"):
-            shutil.copy2(ROOT / name, wd / name)
-        for name in ("workflow", "profiles", "scripts"):
-            shutil.copytree(ROOT / name, wd / name)
+        wd = workflow_copy(Path(tmp) / "wf")
         args = [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet"]
         if configfile:
             shutil.copy2(ROOT / configfile, wd / "extra.yaml")
