@@ -6,6 +6,8 @@
     evaluate       validation loss of any checkpoint
     summary        the paper's claims checked on a points.csv, as Markdown tables
     fit            scaling laws (Chinchilla approaches 1–3) of any CSV of params, tokens, loss
+    predict        loss curves of unseen LR schedules from a few runs' curves (step, lr, loss CSVs)
+    plan           jobs, FLOPs, disk and wall time of a configured sweep, before running it
 
 Errors a user can act on print one line and exit non-zero; no traceback.
 """
@@ -142,6 +144,20 @@ def _add_fit(sub):
     p.add_argument("--out", type=Path, help="write the fit as JSON here")
 
 
+def _add_predict(sub):
+    p = sub.add_parser(
+        "predict",
+        help="fit the LR-annealing law to some runs' loss curves and predict other runs from their LR",
+        description="Every CSV is one run with the columns step, lr and loss, one row per logged step. "
+        "The LR between logged rows is interpolated linearly, and rises linearly from 0 before the first row.",
+    )
+    p.add_argument("--fit", required=True, nargs="+", type=Path, metavar="CSV", help="runs the law is fitted to")
+    p.add_argument("--target", required=True, nargs="+", type=Path, metavar="CSV",
+                   help="runs predicted from their lr column alone, and compared with their losses")
+    p.add_argument("--loss-col", default="loss", help="the loss column (e.g. train_loss for our metrics CSVs)")
+    p.add_argument("--out", type=Path, help="write the law and the predictions as JSON here")
+
+
 def _add_plan(sub):
     p = sub.add_parser("plan", help="jobs, training FLOPs and disk of a configured sweep, before running it")
     p.add_argument("configs", nargs="*", type=Path, metavar="CONFIG",
@@ -153,7 +169,7 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="scalinglaws", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"scalinglaws {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_prepare, _add_train, _add_average, _add_evaluate, _add_summary, _add_fit, _add_plan):
+    for add in (_add_prepare, _add_train, _add_average, _add_evaluate, _add_summary, _add_fit, _add_predict, _add_plan):
         add(sub)
     return p
 

@@ -256,6 +256,31 @@ def fit(args) -> None:
                   f"{b.get('at_bound', 0)} ended with a parameter at a bound")
 
 
+def predict(args) -> None:
+    from dataclasses import asdict
+
+    from scalinglaws import predict as law
+
+    runs = [law.read_run(p, args.loss_col) for p in args.fit]
+    targets = [law.read_run(p, args.loss_col) for p in args.target]
+    result = law.fit([r.as_fit_input() for r in runs])
+    p = result.law
+    print(f"L(s) = {p.L0:.4g} + {p.A:.4g}·S1^-{p.alpha:.4g} − {p.C:.4g}·S2   (λ = {p.decay}; "
+          f"{result.n_points} losses from {len(runs)} runs, Huber objective {result.objective:.3g}"
+          f"{'' if result.success else ', NOT CONVERGED'})")
+    predictions = [law.predict(p, t) for t in targets]
+    print(f"{'target':<40} {'predicted':>10} {'measured':>10} {'final err':>10} {'mean err':>9} {'worst err':>9}")
+    for t in predictions:
+        print(f"{t.name[-40:]:<40} {t.final_predicted:>10.4f} {t.final_measured:>10.4f} {t.final_error:>+10.2%} "
+              f"{t.mean_error:>9.2%} {t.worst_error:>9.2%}")
+    if args.out:
+        args.out.write_text(json.dumps({
+            "law": asdict(p), "objective": result.objective, "n_points": result.n_points,
+            "converged": result.success, "fit": [str(f) for f in args.fit],
+            "targets": [{**asdict(t), "final_error": t.final_error} for t in predictions],
+        }, indent=2) + "\n")
+
+
 def plan(args) -> None:
     from scalinglaws import plan as planning
     from scalinglaws.layout import Layout

@@ -10,9 +10,15 @@ lag. Fitted to a trunk and one cooldown, the law predicts other cooldowns (fork 
 shapes, lengths) and cosine runs from their LR sequence alone.
 
 Conventions here: η is the LR multiplier times the peak LR, step by step from the first
-step; before the first step the LR is taken equal to the first (m_1 = 0), so a warmup's
-rising LR enters S2 negatively, as the formula says. Fitting minimises the Huber loss
-(δ = 1e-3) of log residuals with L-BFGS-B from a grid of starts, as in the paper.
+step, and L(s) is the loss of the weights after s updates. The warmup's rise (every step up
+to the LR's first maximum) is left out of S2: counted, it is a negative annealing area that
+lingers for ~1/(1−λ) steps and outweighs a short cooldown's whole drop (on the demo's runs
+the fit then set C = 0). Fitting minimises the Huber loss (δ = 1e-3) of log residuals with
+L-BFGS-B from a grid of starts, as in the paper.
+
+Runs from elsewhere come as CSVs with columns ``step,lr,loss`` (``read_run``): rows at the
+logged steps only; the LR between them is interpolated linearly and rises linearly from 0
+before the first row.
 """
 
 from __future__ import annotations
@@ -35,12 +41,19 @@ def areas(lr: np.ndarray, decay: float = DECAY) -> tuple[np.ndarray, np.ndarray]
     if lr.ndim != 1 or len(lr) == 0 or not np.isfinite(lr).all() or (lr < 0).any():
         raise ScalingLawsError("the learning-rate sequence must be a non-empty list of finite values ≥ 0")
     drops = -np.diff(lr, prepend=lr[0])  # η_{i-1} − η_i, with η_0 = η_1
+    drops[: _first_peak(lr) + 1] = 0.0  # warmup is not annealing
     m = np.empty_like(lr)
     acc = 0.0
     for i, d in enumerate(drops):  # a linear recurrence: a loop is clear and fast enough
         acc = decay * acc + d
         m[i] = acc
     return np.cumsum(lr), np.cumsum(m)
+
+
+def _first_peak(lr: np.ndarray) -> int:
+    """Index of the step where the initial non-decreasing stretch (the warmup) ends."""
+    falls = np.nonzero(np.diff(lr) < 0)[0]
+    return int(falls[0]) if len(falls) else len(lr) - 1
 
 
 @dataclass(frozen=True)
@@ -106,3 +119,64 @@ def fit(runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], decay: float = DE
             best = r
     L0, A, alpha, C = best.x
     return AnnealingFit(AnnealingLaw(L0, A, alpha, C, decay), float(best.fun), len(loss), bool(best.success))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run's logged losses with its learning rate at every step up to the last logged."""
+
+    name: str
+    lr: np.ndarray  # η_1 … η_{steps[-1]}
+    steps: np.ndarray  # the logged steps, 1-based, increasing
+    loss: np.ndarray  # the loss at each logged step
+
+    def as_fit_input(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.lr, self.steps, self.loss
+
+
+def read_run(path, loss_column: str = "loss") -> Run:
+    """A run from a CSV with columns step, lr and the loss (one row per logged step)."""
+    import pandas as pd  # here: the workflow imports this package at every start
+
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError) as e:
+        raise ScalingLawsError(f"{path}: cannot read it as CSV ({e})") from None
+    missing = [c for c in ("step", "lr", loss_column) if c not in df.columns]
+    if missing:
+        raise ScalingLawsError(f"{path}: needs the columns step, lr and {loss_column}; missing {', '.join(missing)}")
+    if df.empty:
+        raise ScalingLawsError(f"{path}: has no rows")
+    steps, lr, loss = (df[c].to_numpy(float) for c in ("step", "lr", loss_column))
+    if not (np.isfinite(steps).all() and (steps == np.round(steps)).all() and steps[0] >= 1
+            and (np.diff(steps) > 0).all()):
+        raise ScalingLawsError(f"{path}: 'step' must be whole numbers ≥ 1, increasing")
+    if not np.isfinite(lr).all() or (lr < 0).any():
+        raise ScalingLawsError(f"{path}: 'lr' must be finite and ≥ 0")
+    if not np.isfinite(loss).all() or (loss <= 0).any():
+        raise ScalingLawsError(f"{path}: '{loss_column}' must be finite and positive")
+    steps = steps.astype(int)
+    every = np.arange(1, steps[-1] + 1)
+    per_step = np.interp(every, np.concatenate([[0], steps]), np.concatenate([[0.0], lr]))
+    return Run(str(path), per_step, steps, loss)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A run's curve predicted from its LR alone, against what it measured."""
+
+    name: str
+    final_predicted: float
+    final_measured: float
+    mean_error: float  # mean |predicted / measured − 1| over the logged steps
+    worst_error: float
+
+    @property
+    def final_error(self) -> float:
+        return self.final_predicted / self.final_measured - 1
+
+
+def predict(law: AnnealingLaw, run: Run) -> Prediction:
+    curve = law.curve(run.lr)[run.steps - 1]
+    error = np.abs(curve / run.loss - 1)
+    return Prediction(run.name, float(curve[-1]), float(run.loss[-1]), float(error.mean()), float(error.max()))
