@@ -26,10 +26,11 @@ include: "workflow/rules/swa.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/predict.smk"
 include: "workflow/rules/report.smk"
 
 
-# Quick table and figure jobs run where Snakemake runs, not as cluster jobs (each would
+# Quick table, figure and prediction jobs run where Snakemake runs, not as cluster jobs (each would
 # wait in the queue longer than it computes); `fit` (bootstrap refits) stays a job.
 localrules:
     all,
@@ -37,6 +38,7 @@ localrules:
     summary,
     compute,
     plots,
+    predict,
 
 
 rule all:
@@ -47,3 +49,4 @@ rule all:
         LAYOUT.fits,
         LAYOUT.compute,
         expand(f"{LAYOUT.figures}/{{name}}.png", name=FIGURES),
+        predicted_outputs(),

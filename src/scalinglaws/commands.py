@@ -265,9 +265,8 @@ def predict(args) -> None:
     targets = [law.read_run(p, args.loss_col) for p in args.target]
     result = law.fit([r.as_fit_input() for r in runs])
     p = result.law
-    print(f"L(s) = {p.L0:.4g} + {p.A:.4g}·S1^-{p.alpha:.4g} − {p.C:.4g}·S2   (λ = {p.decay}; "
-          f"{result.n_points} losses from {len(runs)} runs, Huber objective {result.objective:.3g}"
-          f"{'' if result.success else ', NOT CONVERGED'})")
+    print(f"{p}; {result.n_points} losses from {len(runs)} runs, Huber objective {result.objective:.3g}"
+          f"{'' if result.success else ', NOT CONVERGED'}")
     predictions = [law.predict(p, t) for t in targets]
     print(f"{'target':<40} {'predicted':>10} {'measured':>10} {'final err':>10} {'mean err':>9} {'worst err':>9}")
     for t in predictions:

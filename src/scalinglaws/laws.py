@@ -153,25 +153,31 @@ def _with_interval(v, interval) -> str:
     return f"{v:.4g} [{lo:.3g}, {hi:.3g}]"
 
 
-def point_sets(points: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def point_sets(points: pd.DataFrame, predicted: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The points of ``points.csv`` split by what produced them: each cooldown
-    (shape@fraction), the cosine runs, the SWA models and the raw trunk checkpoints."""
+    (shape@fraction), the cosine runs, the SWA models and the raw trunk checkpoints; and,
+    given ``predicted`` (``predictions.predicted_points``), each cooldown with its
+    untrained budgets' predicted losses, as "cooldown shape@fraction (predicted)"."""
     sets = {}
     cd = points[points.kind == "cooldown"]
     for (shape, frac), g in cd.groupby(["shape", "cooldown_fraction"], sort=False):
         sets[f"cooldown {shape}@{frac:g}"] = g
+    if predicted is not None:
+        for (shape, frac), g in predicted.groupby(["shape", "cooldown_fraction"], sort=False):
+            sets[f"cooldown {shape}@{frac:g} (predicted)"] = g
     for kind in ("cosine", "swa", "trunk"):
         if (points.kind == kind).any():
             sets[kind] = points[points.kind == kind]
     return sets
 
 
-def fit_sets(points: pd.DataFrame, fit_config: dict, flops_config: dict, workers: int = 1) -> dict:
+def fit_sets(points: pd.DataFrame, fit_config: dict, flops_config: dict, workers: int = 1,
+             predicted: pd.DataFrame | None = None) -> dict:
     """fits.json: every point set fitted separately, and cooldown against cosine."""
     conv = f"{flops_config['convention']}" + (f" (N = {flops_config['params']})" if flops_config["convention"] == "6N" else "")
     out = {"conventions": {"flops": conv, "params": "params (all parameters, the tied embedding once)",
                            "loss": "validation loss (nats/token)"}, "sets": {}}
-    for name, df in point_sets(points).items():
+    for name, df in point_sets(points, predicted).items():
         try:
             out["sets"][name] = fit_table(
                 df, loss="val_loss", flops="flops", group="model", approaches=tuple(fit_config["approaches"]),

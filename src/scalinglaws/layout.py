@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 # The figures of an experiment's report, ``{root}/figures/{name}.png`` (drawn by ``plots``).
 FIGURES = ("schedules", "loss_curves", "cooldown_vs_cosine", "swa_vs_trunk", "frontier", "allocation", "compute")
+PREDICTION_FIGURE = "predictions"  # drawn by the predict rule
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class Layout:
     @property
     def points(self) -> str:
         return f"{self.root}/points.csv"
+
+    @property
+    def predictions(self) -> str:
+        return f"{self.root}/predictions.csv"
 
     @property
     def summary(self) -> str:

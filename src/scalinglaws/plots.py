@@ -140,6 +140,40 @@ def allocation(path, fits: dict, flops_range):
     _save(fig, path)
 
 
+def predictions(path, table: pd.DataFrame, curves: dict, trunk: pd.DataFrame, colors):
+    """Left: each model's predicted validation-loss curves (trunk and every cooldown, from
+    the fitted law) with the measured losses (filled: seen by the fit). Right: predicted
+    against measured final loss of every run that was both predicted and measured."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    for m, c in curves.items():
+        for i, (steps, loss) in enumerate(c):
+            left.plot(steps, loss, color=colors[m], lw=1.4 if i == 0 else 0.7, label=f"{m} predicted" if i == 0 else None)
+        t = trunk[trunk.model == m]
+        left.plot(t.step, t.val_loss, "o", color=colors[m], ms=4)
+    cd = table[(table.kind == "cooldown") & table.measured_loss.notna()]
+    for role, face in (("fit", None), ("predicted", "none")):
+        g = cd[cd.role == role]
+        left.scatter(g.step, g.measured_loss, marker="D", s=30, facecolors=face or [colors[m] for m in g.model],
+                     edgecolors=[colors[m] for m in g.model], label=f"cooldown, measured ({role})", zorder=3)
+    measured = pd.concat([trunk.val_loss, cd.measured_loss])
+    if len(measured):  # the measured range, not the law's steep first steps
+        span = measured.max() - measured.min()
+        left.set_ylim(measured.min() - 0.15 * span, measured.max() + 0.15 * span)
+        left.set_xlim(0.5 * trunk.step.min(), 1.03 * max(trunk.step.max(), cd.step.max() if len(cd) else 0))
+    left.set(xlabel="step", ylabel="validation loss", title="Law fitted to trunk (●) and filled ◆ cooldowns")
+    left.legend(fontsize=7)
+    done = table[(table.role == "predicted") & table.measured_loss.notna()]
+    for kind, g in done.groupby("kind"):
+        right.scatter(g.measured_loss, g.predicted_loss, marker=KIND_STYLE[kind], c=[colors[m] for m in g.model],
+                      label=f"{kind}: mean |error| {g.relative_error.abs().mean():.2%}, worst {g.relative_error.abs().max():.2%}")
+    if len(done):
+        lo, hi = done[["measured_loss", "predicted_loss"]].min().min(), done[["measured_loss", "predicted_loss"]].max().max()
+        right.plot([lo, hi], [lo, hi], "k:", lw=1)
+        right.legend(fontsize=7)
+    right.set(xlabel="measured final validation loss", ylabel="predicted", title="Predicted before training, against measured")
+    _save(fig, path)
+
+
 def compute_saved(path, account: dict):
     """Training FLOPs and hours of each WSD pipeline against the cosine sweep."""
     totals = account["totals"]

@@ -64,6 +64,10 @@ class AnnealingLaw:
     C: float
     decay: float = DECAY
 
+    def __str__(self) -> str:
+        return (f"L(s) = {self.L0:.4g} + {self.A:.4g}·S1^-{self.alpha:.4g} − {self.C:.4g}·S2 "
+                f"(λ = {self.decay})")
+
     def curve(self, lr: np.ndarray) -> np.ndarray:
         """Predicted loss after each step of the schedule ``lr``."""
         s1, s2 = areas(lr, self.decay)

@@ -44,6 +44,9 @@ class SWAPoint:
     window_ends: tuple[int, ...]  # the windows merged, oldest first
 
 
+LAW_PARAMETERS = 4  # L0, A, α, C of scalinglaws.predict's law
+
+
 class Sweep:
     def __init__(self, config: dict, vocab_size: int | None = None):
         self.config = config
@@ -84,7 +87,8 @@ class Sweep:
         eval_tokens, seq_len = self.config.get("eval", {}).get("tokens"), self.training["seq_len"]
         if eval_tokens is not None and eval_tokens < seq_len:
             raise ScalingLawsError(f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens")
-        for c in self.cooldowns():
+        self._check_predict()
+        for c in self.all_cooldowns():
             if c.fork_step <= self.warmup_steps:
                 raise ScalingLawsError(
                     f"cooldown.fractions: {c.fraction} of the {c.tokens}-token budget of {c.model!r} forks at step "
@@ -101,6 +105,26 @@ class Sweep:
                             f"swa.window_tokens: the {b}-token budget of {name!r} is not a whole number of "
                             f"SWA windows ({self.config['swa']['window_tokens']} tokens)"
                         )
+
+    def _check_predict(self) -> None:
+        p = self.predict
+        if not p["enabled"]:
+            if not p["run_predicted"]:
+                raise ScalingLawsError("predict.run_predicted: false needs predict.enabled: true (what else gives those points?)")
+            return
+        if p["fit_shape"] not in self.config["cooldown"]["shapes"]:
+            raise ScalingLawsError(f"predict.fit_shape {p['fit_shape']!r} is not one of cooldown.shapes {self.config['cooldown']['shapes']}")
+        for name in self.models:
+            n = len(self.budgets(name))
+            bad = [i for i in p["fit_budgets"] if not -n <= i < n]
+            if bad:
+                raise ScalingLawsError(f"predict.fit_budgets: {bad} is out of range for the {n} budgets of model {name!r}")
+            measured = n + len(self.fit_cooldowns(name))  # trunk evaluations + fitted cooldowns
+            if self.predicted_only and measured < LAW_PARAMETERS:
+                raise ScalingLawsError(
+                    f"predict.run_predicted: false, but model {name!r} has {measured} measured losses ({n} trunk "
+                    f"evaluations and {measured - n} fitted cooldowns) for the law's {LAW_PARAMETERS} parameters; "
+                    "add budgets or predict.fit_budgets")
 
     # --- models and budgets ---------------------------------------------------------------
 
@@ -135,7 +159,8 @@ class Sweep:
 
     # --- the jobs -------------------------------------------------------------------------
 
-    def cooldowns(self, name: str | None = None) -> list[Cooldown]:
+    def all_cooldowns(self, name: str | None = None) -> list[Cooldown]:
+        """Every configured cooldown, trained or only predicted."""
         out = []
         for m in [name] if name else self.models:
             for tokens in sorted(self.budgets(m)):
@@ -144,6 +169,37 @@ class Sweep:
                     n_d = cooldown_steps(n, fraction=fraction)
                     for shape in self.config["cooldown"]["shapes"]:
                         out.append(Cooldown(m, tokens, shape, fraction, n, n_d))
+        return out
+
+    def cooldowns(self, name: str | None = None) -> list[Cooldown]:
+        """The cooldowns trained: all configured, or only those the prediction law is
+        fitted to when ``predict.run_predicted`` is false."""
+        return self.fit_cooldowns(name) if self.predicted_only else self.all_cooldowns(name)
+
+    # --- predictions (scalinglaws.predictions) ------------------------------------------
+
+    @property
+    def predict(self) -> dict:
+        p = self.config.get("predict", {})
+        return {"enabled": p.get("enabled", True), "fit_budgets": p.get("fit_budgets", [-1]),
+                "fit_shape": p.get("fit_shape") or self.config["cooldown"]["shapes"][0],
+                "run_predicted": p.get("run_predicted", True), "decay": p.get("decay", 0.999)}
+
+    @property
+    def predicted_only(self) -> bool:
+        """Cooldowns outside the fit subset are predicted, not trained."""
+        return self.predict["enabled"] and not self.predict["run_predicted"]
+
+    def fit_cooldowns(self, name: str | None = None) -> list[Cooldown]:
+        """Per model, the cooldowns the LR-annealing law is fitted to: ``predict.fit_budgets``
+        (indices into the model's sorted budgets, −1 the largest) with ``predict.fit_shape``
+        at the first cooldown fraction."""
+        shape, fraction = self.predict["fit_shape"], self.config["cooldown"]["fractions"][0]
+        out = []
+        for m in [name] if name else self.models:
+            budgets = sorted(self.budgets(m))
+            chosen = sorted({budgets[i] for i in self.predict["fit_budgets"]})
+            out += [c for c in self.all_cooldowns(m) if c.tokens in chosen and (c.shape, c.fraction) == (shape, fraction)]
         return out
 
     @property

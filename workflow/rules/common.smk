@@ -13,7 +13,7 @@ from snakemake.logging import logger
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.data import check_prepared
-from scalinglaws.layout import FIGURES, Layout
+from scalinglaws.layout import FIGURES, PREDICTION_FIGURE, Layout
 from scalinglaws.points import evaluations
 from scalinglaws.sweep import Sweep, fraction_label
 
@@ -226,6 +226,22 @@ def evaluation_flags(checkpoint):
         )
 
     return flags
+
+
+def predicted_outputs():
+    """predictions.csv and its figure, when predictions are on."""
+    if not SWEEP.predict["enabled"]:
+        return []
+    return [LAYOUT.predictions, f"{LAYOUT.figures}/{PREDICTION_FIGURE}.png"]
+
+
+def fit_inputs():
+    """The fit rule's tables: the points, and the predictions when cooldowns are
+    predicted rather than trained (they become a set of their own in fits.json)."""
+    inputs = {"points": LAYOUT.points}
+    if SWEEP.predicted_only:
+        inputs["predictions"] = LAYOUT.predictions
+    return inputs
 
 
 def training_metrics():

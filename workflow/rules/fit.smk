@@ -1,7 +1,7 @@
 # Scaling laws of each point set (cooldowns, cosine, SWA, trunk), fitted separately.
 rule fit:
     input:
-        LAYOUT.points,
+        **fit_inputs(),
     output:
         LAYOUT.fits,
     log:

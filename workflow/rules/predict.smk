@@ -1,0 +1,20 @@
+# Each model's cooldown and cosine final losses predicted from its trunk and a few
+# cooldowns (scalinglaws.predictions), against what was measured.
+rule predict:
+    input:
+        LAYOUT.points,
+    output:
+        table=LAYOUT.predictions,
+        figure=report(
+            f"{LAYOUT.figures}/{PREDICTION_FIGURE}.png",
+            caption="../report/predictions.rst",
+            category="Figures",
+        ),
+    log:
+        LAYOUT.log("predict"),
+    conda:
+        "../envs/scalinglaws.yaml"
+    params:
+        predict=canonical(config["predict"]),
+    script:
+        "../../scripts/predict.py"
