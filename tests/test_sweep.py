@@ -29,6 +29,19 @@ def test_steps_forks_and_chain():
     assert len(s.cooldowns()) == 4
 
 
+def test_predicted_only_trains_the_fitted_cooldowns_and_their_forks():
+    """predict.run_predicted: false keeps the largest budget's first-shape cooldown (the
+    default fit subset); the other forks drop out of the trunk's chain."""
+    s = Sweep(config(budgets=[2560, 5120, 7680], predict={"run_predicted": False}))
+    assert [(c.tokens, c.shape) for c in s.fit_cooldowns("a")] == [(7680, "1-sqrt")]
+    assert s.cooldowns("a") == s.fit_cooldowns("a") and len(s.all_cooldowns("a")) == 6
+    assert s.trunk_steps("a") == [20, 40, 48, 60]  # budgets 20, 40, 60; fork of the 60-step run at 48
+    assert s.tokens("cooldown", "a") == 12 * 128
+    both = Sweep(config(budgets=[2560, 5120, 7680], predict={"fit_budgets": [0, -1], "fit_shape": "linear"}))
+    assert [(c.tokens, c.shape) for c in both.fit_cooldowns("a")] == [(2560, "linear"), (7680, "linear")]
+    assert len(both.cooldowns("a")) == 6  # run_predicted defaults to true: everything is trained
+
+
 def test_fraction_rounding_and_several_fractions():
     s = Sweep(config(budgets=[1280], cooldown={"fractions": [0.25, 0.5]}, swa={"enabled": False}))
     # 10 steps: 25% → 2.5 → 3 steps (fork 7); 50% → 5 steps (fork 5)
@@ -71,6 +84,11 @@ def test_compute_accounting_in_tokens():
         ({"swa": {"every_tokens": 384}}, r"swa.window_tokens \(5 steps\) is not a multiple of swa.every_tokens \(3 steps\)"),
         ({"training": {"warmup_tokens": 100}}, r"training.warmup_tokens: 100 tokens is not a whole"),
         ({"models": [{"name": "a", "d_model": 30, "n_layers": 1, "n_heads": 4, "lr": 0.1}]}, "d_model 30 is not divisible"),
+        ({"predict": {"fit_shape": "cosine"}}, r"predict.fit_shape 'cosine' is not one of cooldown.shapes"),
+        ({"predict": {"fit_budgets": [2]}}, r"predict.fit_budgets: \[2\] is out of range for the 2 budgets of model 'a'"),
+        ({"predict": {"run_predicted": False}},
+         r"model 'a' has 3 measured losses \(2 trunk evaluations and 1 fitted cooldowns\) for the law's 4 parameters"),
+        ({"predict": {"enabled": False, "run_predicted": False}}, "run_predicted: false needs predict.enabled: true"),
     ],
 )
 def test_semantic_errors_name_the_key(over, match):

@@ -92,8 +92,42 @@ def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_comp
 def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
     edit_config(copy_of_completed, lambda c: c.update(fit={"bootstrap": 7, "approaches": [2, 3]}))
     assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ["all", "fit", "plots"]
+    edit_config(copy_of_completed, lambda c: c.update(predict={"fit_budgets": [0, -1], "decay": 0.99}))
+    assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ["all", "fit", "plots", "predict"]
     edit_config(copy_of_completed, lambda c: c.update(flops={"convention": "6N"}))
     assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ANALYSIS
+
+
+def test_predictions_of_the_smoke_run(completed):
+    """Every cooldown and cosine run predicted per model from its trunk and its largest
+    1-sqrt cooldown; the errors are those of predictions.csv against points.csv."""
+    import pandas as pd
+
+    results = completed / "results" / "smoke"
+    table, points = pd.read_csv(results / "predictions.csv"), pd.read_csv(results / "points.csv")
+    assert len(table) == 2 * (6 + 3)  # models × (cooldowns + cosine runs)
+    fit = table[table.role == "fit"]
+    assert sorted(fit.model) == ["a", "b"] and set(fit.tokens) == {7680} and set(fit["shape"]) == {"1-sqrt"}
+    keys = ["model", "kind", "tokens", "step"]
+    merged = table.merge(points[points.kind.isin(["cooldown", "cosine"])], on=keys, suffixes=("", "_p"))
+    merged = merged[merged["shape"].fillna("") == merged["shape_p"].fillna("")]
+    assert len(merged) == len(table)
+    assert (merged.measured_loss == merged.val_loss).all()
+    assert merged.relative_error.to_numpy() == pytest.approx((merged.predicted_loss / merged.val_loss - 1).to_numpy())
+    assert (results / "figures" / "predictions.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_predicted_only_cooldowns_are_not_trained(tmp_path):
+    """predict.run_predicted: false: one cooldown per model, fewer trunk links (no forks
+    for the others), and the fit rule reads the predictions."""
+    wd = make_workdir(tmp_path / "wf")
+    edit_config(wd, lambda c: c.update(predict={"run_predicted": False}))
+    jobs = planned_jobs(wd)
+    assert sorted(o for r, o in jobs if r == "cooldown") == [
+        f"results/smoke/cooldown/{m}/1-sqrt/f0.2/tokens7680.pt" for m in ("a", "b")]
+    assert sum(r == "trunk" for r, _ in jobs) == 2 * 4  # budgets 20, 40, 60 and the fork at 48
+    dry = snakemake(wd, "-n")
+    assert "input: results/smoke/points.csv, results/smoke/predictions.csv" in dry.stdout + dry.stderr
 
 
 @pytest.mark.parametrize(
@@ -313,6 +347,7 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
                          capture_output=True, text=True)
     assert cli.returncode == 0, cli.stderr
     assert "trunk" in cli.stdout and "0.700 × the cosine sweep" in cli.stdout
+    assert "est. time" in cli.stdout and "training tokens/s (probe on cpu)" in cli.stdout  # no benchmarks yet
     config = planning.load_config([completed / "smoke.yaml"], completed)
     rows = {r["rule"]: r for r in planning.plan(config, 256)}
     assert {rule: r["jobs"] for rule, r in rows.items()} == {rule: n for rule, n in dry.items() if rule != "all"}

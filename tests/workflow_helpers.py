@@ -13,7 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # Jobs downstream of points.csv: rerun whenever any point changes, never training.
-ANALYSIS = ["aggregate", "all", "compute", "fit", "plots", "summary"]
+ANALYSIS = ["aggregate", "all", "compute", "fit", "plots", "predict", "summary"]
 SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
 
 

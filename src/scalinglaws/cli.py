@@ -159,10 +159,15 @@ def _add_predict(sub):
 
 
 def _add_plan(sub):
-    p = sub.add_parser("plan", help="jobs, training FLOPs and disk of a configured sweep, before running it")
+    p = sub.add_parser("plan", help="jobs, training FLOPs, disk and wall time of a configured sweep, before running it",
+                       description="Wall time comes from the experiment's last benchmark files where they suffice, "
+                       "else from a short throughput probe of each model on this machine.")
     p.add_argument("configs", nargs="*", type=Path, metavar="CONFIG",
                    help="config files merged over ./config.yaml, as snakemake --configfile does")
     p.add_argument("--workdir", type=Path, default=Path("."), help="the workflow's directory (default: .)")
+    p.add_argument("--probe-seconds", type=float, default=1.0,
+                   help="seconds of training steps per probed model (0: no wall-time estimate)")
+    p.add_argument("--device", default="cpu", help="where the probe runs: cpu, cuda or auto")
 
 
 def parser() -> argparse.ArgumentParser:

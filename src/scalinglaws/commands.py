@@ -288,6 +288,12 @@ def plan(args) -> None:
     layout = Layout(str(args.workdir / "results" / config["experiment"]))
     check_prepared(layout.meta, config)
     vocab = planning.vocab_size(config, layout)
-    rows = planning.plan(config, vocab, planning.data_bytes(config, layout, vocab))
+    rates = None
+    if args.probe_seconds > 0:
+        from scalinglaws.sweep import Sweep
+        from scalinglaws.walltime import rates as measure
+
+        rates = measure(Sweep(config, vocab_size=vocab), layout, _device(args.device), args.probe_seconds)
+    rows = planning.plan(config, vocab, planning.data_bytes(config, layout, vocab), rates)
     print(f"experiment {config['experiment']!r}: {len(config['models'])} models, vocab {vocab}")
-    print(planning.table(rows, planning.savings(config, vocab)))
+    print(planning.table(rows, planning.savings(config, vocab), rates))

@@ -102,12 +102,19 @@ def data_bytes(config: dict, layout: Layout, vocab: int) -> int | None:
     return None if config["data"]["max_tokens"] is None else config["data"]["max_tokens"] * itemsize
 
 
-def plan(config: dict, vocab: int, data_disk: int | None = None) -> list[dict]:
+def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | None = None) -> list[dict]:
     """One row per rule: jobs, training tokens and FLOPs, bytes of checkpoints (of token
-    files for prepare_data: ``data_disk``, None if unknown)."""
+    files for prepare_data: ``data_disk``, None if unknown), and given each model's
+    ``walltime.Rate``, the estimated seconds of its training and evaluation jobs."""
     sweep = Sweep(config, vocab_size=vocab)
     spent = costs(sweep)["models"]
     rows = {r: {"rule": r, "jobs": 0, "tokens": 0, "flops": 0.0, "disk": 0} for r in ("trunk", "cooldown", "cosine", "swa")}
+    # Evaluations run in separate jobs for trunk checkpoints, and for every final model
+    # when eval.in_training_job is false (else inside the job that made the model).
+    apart = ("trunk",) if config["eval"]["in_training_job"] else ("trunk", "cooldown", "cosine", "swa")
+    evaluated = checkpoints(sweep, Layout(""))
+    n_eval = sum(c["kind"] in apart for c in evaluated)
+    seconds = {r: 0.0 for r in (*rows, "evaluate")} if rates else {}
     for m in sweep.models:
         size, fpt = checkpoint_sizes(sweep.model_config(m)), spent[m]["flops_per_token"]
         steps = sweep.trunk_steps(m)
@@ -121,16 +128,32 @@ def plan(config: dict, vocab: int, data_disk: int | None = None) -> list[dict]:
             n = len(sweep.budgets(m))
             _add(rows["cosine"], n, spent[m]["cosine"]["tokens"], fpt, n * size.train)
         _add(rows["swa"], len(sweep.swa_points(m)), 0, fpt, len(sweep.swa_points(m)) * size.weights)
-    # Evaluations run in separate jobs for trunk checkpoints, and for every final model
-    # when eval.in_training_job is false (else inside the job that made the model).
-    apart = ("trunk",) if config["eval"]["in_training_job"] else ("trunk", "cooldown", "cosine", "swa")
-    n_eval = sum(c["kind"] in apart for c in checkpoints(sweep, Layout("")))
-    analysis = ["aggregate", "summary", "fit", "compute", "plots"]
+        if rates:
+            _estimate(seconds, rates[m], config, sweep, m, [c["kind"] for c in evaluated if c["model"] == m], apart)
+    analysis = ["aggregate", "summary", "fit", "compute", "plots"] + (["predict"] if sweep.predict["enabled"] else [])
     out = [{"rule": "prepare_data", "jobs": 1, "tokens": 0, "flops": 0.0, "disk": data_disk}]
     out += [r for r in rows.values() if r["jobs"]]
     out += [{"rule": "evaluate", "jobs": n_eval, "tokens": 0, "flops": 0.0, "disk": 0}]
     out += [{"rule": r, "jobs": 1, "tokens": 0, "flops": 0.0, "disk": 0} for r in analysis]
+    for r in out:
+        r["seconds"] = seconds.get(r["rule"])
     return out
+
+
+def _estimate(seconds: dict, rate, config: dict, sweep: Sweep, model: str, kinds: list[str], apart) -> None:
+    """Add one model's job seconds per rule: start-up and training tokens, plus its
+    evaluations where they run (in the training job, or as evaluate jobs)."""
+    eval_s = rate.evaluation(config["eval"]["tokens"])
+    tps = sweep.tokens_per_step
+    trunk = sweep.trunk_steps(model)
+    seconds["trunk"] += rate.training(len(trunk), trunk[-1] * tps)
+    cds = sweep.cooldowns(model)
+    seconds["cooldown"] += rate.training(len(cds), sum(c.cooldown_steps for c in cds) * tps)
+    if config["cosine"]["enabled"]:
+        seconds["cosine"] += rate.training(len(sweep.budgets(model)), sum(sweep.budgets(model)))
+    seconds["swa"] += len(sweep.swa_points(model)) * rate.start
+    for kind in kinds:
+        seconds["evaluate" if kind in apart else kind] += eval_s + (rate.start if kind in apart else 0.0)
 
 
 def _add(row, jobs, tokens, flops_per_token, disk):
@@ -155,16 +178,27 @@ def human_bytes(n: float | None) -> str:
     raise AssertionError
 
 
-def table(rows: list[dict], totals: dict) -> str:
+def table(rows: list[dict], totals: dict, rates: dict | None = None) -> str:
     from tabulate import tabulate
 
-    body = [[r["rule"], r["jobs"], f"{r['tokens']:,}", f"{r['flops']:.3g}", human_bytes(r["disk"])] for r in rows]
+    from scalinglaws.walltime import human_seconds
+
+    est = lambda r: human_seconds(r["seconds"]) if r.get("seconds") is not None else "-"  # noqa: E731
+    body = [[r["rule"], r["jobs"], f"{r['tokens']:,}", f"{r['flops']:.3g}", human_bytes(r["disk"]), est(r)] for r in rows]
     disk = sum(r["disk"] or 0 for r in rows)
+    job_seconds = sum(r.get("seconds") or 0 for r in rows)
     total = ["total", sum(r["jobs"] for r in rows), f"{sum(r['tokens'] for r in rows):,}",
-             f"{sum(r['flops'] for r in rows):.3g}", human_bytes(disk) + ("" if all(r["disk"] is not None for r in rows) else " + ?")]
-    text = tabulate([*body, total], headers=["rule", "jobs", "training tokens", "training FLOPs", "disk"],
-                    colalign=("left", "right", "right", "right", "right"))
+             f"{sum(r['flops'] for r in rows):.3g}", human_bytes(disk) + ("" if all(r["disk"] is not None for r in rows) else " + ?"),
+             human_seconds(job_seconds) if rates else "-"]
+    text = tabulate([*body, total], headers=["rule", "jobs", "training tokens", "training FLOPs", "disk", "est. time"],
+                    colalign=("left", "right", "right", "right", "right", "right"))
     lines = [text, ""]
+    if rates:
+        lines.append("est. time: training and evaluation jobs one after another (start-up + tokens at the rate below);"
+                     " jobs running side by side finish sooner")
+        for m, r in rates.items():
+            lines.append(f"  {m}: {r.start:.1f} s a job start, {1 / r.per_token:,.0f} training tokens/s ({r.source})")
+        lines.append("")
     for name, t in totals.items():
         if "flops_ratio_to_cosine" in t:
             lines.append(f"{name}: {t['flops']:.3g} FLOPs, {t['flops_ratio_to_cosine']:.3f} × the cosine sweep's {totals['cosine']['flops']:.3g}")
