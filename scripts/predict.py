@@ -1,8 +1,10 @@
-"""Rule predict: points.csv → predictions.csv and its figure."""
+"""Rule predict: points.csv and the fork steps' trunk evaluations → predictions.csv and its figure."""
 
 import sys
 
+from scalinglaws.layout import Layout
 from scalinglaws.predictions import write
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-write(snakemake.config, snakemake.input[0], snakemake.output.table, snakemake.output.figure)  # noqa: F821
+layout = Layout(f"results/{snakemake.config['experiment']}")  # noqa: F821
+write(snakemake.config, layout, snakemake.output.table, snakemake.output.figure)  # noqa: F821

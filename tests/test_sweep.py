@@ -31,11 +31,11 @@ def test_steps_forks_and_chain():
 
 def test_predicted_only_trains_the_fitted_cooldowns_and_their_forks():
     """predict.run_predicted: false keeps the largest budget's first-shape cooldown (the
-    default fit subset); the other forks drop out of the trunk's chain."""
+    default fit subset); the trunk keeps every fork step (more trunk losses for the law)."""
     s = Sweep(config(budgets=[2560, 5120, 7680], predict={"run_predicted": False}))
     assert [(c.tokens, c.shape) for c in s.fit_cooldowns("a")] == [(7680, "1-sqrt")]
     assert s.cooldowns("a") == s.fit_cooldowns("a") and len(s.all_cooldowns("a")) == 6
-    assert s.trunk_steps("a") == [20, 40, 48, 60]  # budgets 20, 40, 60; fork of the 60-step run at 48
+    assert s.trunk_steps("a") == [16, 20, 32, 40, 48, 60]  # budgets 20, 40, 60 and their forks
     assert s.tokens("cooldown", "a") == 12 * 128
     both = Sweep(config(budgets=[2560, 5120, 7680], predict={"fit_budgets": [0, -1], "fit_shape": "linear"}))
     assert [(c.tokens, c.shape) for c in both.fit_cooldowns("a")] == [(2560, "linear"), (7680, "linear")]
@@ -86,8 +86,8 @@ def test_compute_accounting_in_tokens():
         ({"models": [{"name": "a", "d_model": 30, "n_layers": 1, "n_heads": 4, "lr": 0.1}]}, "d_model 30 is not divisible"),
         ({"predict": {"fit_shape": "cosine"}}, r"predict.fit_shape 'cosine' is not one of cooldown.shapes"),
         ({"predict": {"fit_budgets": [2]}}, r"predict.fit_budgets: \[2\] is out of range for the 2 budgets of model 'a'"),
-        ({"predict": {"run_predicted": False}},
-         r"model 'a' has 3 measured losses \(2 trunk evaluations and 1 fitted cooldowns\) for the law's 4 parameters"),
+        ({"predict": {"run_predicted": False, "law": "multi-power"}},
+         r"model 'a' has 5 measured losses \(4 trunk checkpoints and 1 fitted cooldowns\) for the multi-power law's 7"),
         ({"predict": {"enabled": False, "run_predicted": False}}, "run_predicted: false needs predict.enabled: true"),
     ],
 )

@@ -85,7 +85,8 @@ def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_comp
         [f"results/smoke/swa/{m}/tokens10240.pt" for m in ("a", "b")] + [f"results/smoke/cosine/{m}/tokens10240.pt" for m in ("a", "b")]
     )
     evals = [out for r, out in jobs if r == "evaluate"]  # the others evaluate in their own jobs
-    assert sorted(evals) == [f"results/smoke/eval/trunk/{m}/step80.json" for m in ("a", "b")]
+    # the new budget's trunk checkpoint, and its fork step's (for the predict rule)
+    assert sorted(evals) == [f"results/smoke/eval/trunk/{m}/step{s}.json" for m in ("a", "b") for s in (64, 80)]
     assert sorted({r for r, _ in jobs}) == sorted({"trunk", "cooldown", "cosine", "swa", "evaluate", *ANALYSIS})
 
 
@@ -118,14 +119,14 @@ def test_predictions_of_the_smoke_run(completed):
 
 
 def test_predicted_only_cooldowns_are_not_trained(tmp_path):
-    """predict.run_predicted: false: one cooldown per model, fewer trunk links (no forks
-    for the others), and the fit rule reads the predictions."""
+    """predict.run_predicted: false: one cooldown per model, the same trunk links, and the
+    fit rule reads the predictions."""
     wd = make_workdir(tmp_path / "wf")
     edit_config(wd, lambda c: c.update(predict={"run_predicted": False}))
     jobs = planned_jobs(wd)
     assert sorted(o for r, o in jobs if r == "cooldown") == [
         f"results/smoke/cooldown/{m}/1-sqrt/f0.2/tokens7680.pt" for m in ("a", "b")]
-    assert sum(r == "trunk" for r, _ in jobs) == 2 * 4  # budgets 20, 40, 60 and the fork at 48
+    assert sum(r == "trunk" for r, _ in jobs) == 2 * 6  # budgets 20, 40, 60 and every fork: trunk losses for the law
     dry = snakemake(wd, "-n")
     assert "input: results/smoke/points.csv, results/smoke/predictions.csv" in dry.stdout + dry.stderr
 
@@ -375,7 +376,10 @@ def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
     assert "scalinglaws train" in r.stdout and "--eval-out" not in r.stdout
     jobs = planned_jobs(wd)
     evaluated = sorted(out for rule, out in jobs if rule == "evaluate")
-    assert len(evaluated) == 2 * 3 * 5 and {out.split("/")[3] for out in evaluated} == {"trunk", "cooldown", "cosine", "swa"}
+    # 2 models × 3 budgets × (trunk, cosine, swa, 2 cooldowns), and the 3 fork steps' trunk
+    # checkpoints per model that the predict rule reads
+    assert len(evaluated) == 2 * 3 * 5 + 2 * 3
+    assert {out.split("/")[3] for out in evaluated} == {"trunk", "cooldown", "cosine", "swa"}
     rows = planning.plan(planning.load_config([wd / "smoke.yaml"], wd), 256)
     assert {row["rule"]: row["jobs"] for row in rows} == {rule: n for rule, n in Counter(r for r, _ in jobs).items() if rule != "all"}
 

@@ -155,6 +155,8 @@ def _add_predict(sub):
     p.add_argument("--target", required=True, nargs="+", type=Path, metavar="CSV",
                    help="runs predicted from their lr column alone, and compared with their losses")
     p.add_argument("--loss-col", default="loss", help="the loss column (e.g. train_loss for our metrics CSVs)")
+    p.add_argument("--law", default="annealing", choices=("annealing", "multi-power"),
+                   help="annealing: Tissue et al. 2024 (4 parameters); multi-power: Luo et al. 2025 (7)")
     p.add_argument("--out", type=Path, help="write the law and the predictions as JSON here")
 
 

@@ -263,7 +263,7 @@ def predict(args) -> None:
 
     runs = [law.read_run(p, args.loss_col) for p in args.fit]
     targets = [law.read_run(p, args.loss_col) for p in args.target]
-    result = law.fit([r.as_fit_input() for r in runs])
+    result = law.fit_law(args.law, [r.as_fit_input() for r in runs])
     p = result.law
     print(f"{p}; {result.n_points} losses from {len(runs)} runs, Huber objective {result.objective:.3g}"
           f"{'' if result.success else ', NOT CONVERGED'}")
@@ -274,7 +274,7 @@ def predict(args) -> None:
               f"{t.mean_error:>9.2%} {t.worst_error:>9.2%}")
     if args.out:
         args.out.write_text(json.dumps({
-            "law": asdict(p), "objective": result.objective, "n_points": result.n_points,
+            "law": {"name": args.law, **asdict(p)}, "objective": result.objective, "n_points": result.n_points,
             "converged": result.success, "fit": [str(f) for f in args.fit],
             "targets": [{**asdict(t), "final_error": t.final_error} for t in predictions],
         }, indent=2) + "\n")

@@ -25,7 +25,7 @@ from scalinglaws.compute import costs
 from scalinglaws.data import prepared_for
 from scalinglaws.layout import Layout
 from scalinglaws.model import ModelConfig, Transformer
-from scalinglaws.points import checkpoints
+from scalinglaws.points import checkpoints, fork_evaluations
 from scalinglaws.sweep import Sweep
 
 SCHEMA = "workflow/schemas/config.schema.yaml"
@@ -113,6 +113,8 @@ def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | N
     # when eval.in_training_job is false (else inside the job that made the model).
     apart = ("trunk",) if config["eval"]["in_training_job"] else ("trunk", "cooldown", "cosine", "swa")
     evaluated = checkpoints(sweep, Layout(""))
+    if sweep.predict["enabled"]:  # the predict rule also reads every fork step's trunk evaluation
+        evaluated += [{"model": m, "kind": "trunk"} for m, _ in fork_evaluations(sweep, Layout(""))]
     n_eval = sum(c["kind"] in apart for c in evaluated)
     seconds = {r: 0.0 for r in (*rows, "evaluate")} if rates else {}
     for m in sweep.models:

@@ -45,6 +45,13 @@ def evaluations(sweep: Sweep, layout: Layout) -> list[str]:
     return [layout.evaluation(c["path"]) for c in checkpoints(sweep, layout)]
 
 
+def fork_evaluations(sweep: Sweep, layout: Layout) -> dict[tuple[str, int], str]:
+    """The evaluation JSONs of the trunk checkpoints that are not at a budget (so not in
+    points.csv), by (model, step): more trunk losses for the law."""
+    return {(m, s): layout.evaluation(layout.trunk(m, s)) for m in sweep.models
+            for s in sweep.trunk_steps(m) if s not in sweep.budget_steps(m)}
+
+
 def aggregate(config: dict, layout: Layout) -> pd.DataFrame:
     import pandas as pd  # here, not at the top: the workflow imports this module at every start
 

@@ -1,5 +1,7 @@
-"""Predict a whole loss curve from its learning-rate schedule: the LR-annealing law of
-Tissue et al. (2024, "Scaling Law with Learning Rate Annealing", arXiv 2408.11029).
+"""Predict a whole loss curve from its learning-rate schedule. Two laws: the LR-annealing
+law of Tissue et al. (2024, "Scaling Law with Learning Rate Annealing", arXiv 2408.11029),
+here, and the multi-power law of Luo et al. (2025, ``scalinglaws.multipower``); ``fit_law``
+fits either by name.
 
     L(s) = L0 + A · S1(s)^(−α) − C · S2(s)
 
@@ -30,6 +32,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from scalinglaws import ScalingLawsError
+from scalinglaws.sweep import LAW_PARAMETERS
 
 DECAY = 0.999  # λ, the annealing momentum's decay (Tissue et al.'s default)
 HUBER_DELTA = 1e-3
@@ -75,11 +78,25 @@ class AnnealingLaw:
 
 
 @dataclass(frozen=True)
-class AnnealingFit:
-    law: AnnealingLaw
+class LawFit:
+    law: AnnealingLaw  # or multipower.MultiPowerLaw: anything with .curve(lr)
     objective: float
     n_points: int
     success: bool
+
+
+PARAMETERS = LAW_PARAMETERS  # what each law fits: it needs at least as many measured losses
+
+
+def fit_law(name: str, runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], decay: float = DECAY) -> LawFit:
+    """Fit the law called ``name`` ("annealing" or "multi-power") to ``runs``."""
+    if name == "annealing":
+        return fit(runs, decay)
+    if name == "multi-power":
+        from scalinglaws.multipower import fit_multi_power
+
+        return fit_multi_power(runs)
+    raise ScalingLawsError(f"unknown law {name!r}: one of {', '.join(PARAMETERS)}")
 
 
 def _huber(r: np.ndarray, delta: float) -> np.ndarray:
@@ -88,20 +105,16 @@ def _huber(r: np.ndarray, delta: float) -> np.ndarray:
 
 
 def fit(runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], decay: float = DECAY,
-        delta: float = HUBER_DELTA) -> AnnealingFit:
+        delta: float = HUBER_DELTA) -> LawFit:
     """Fit (L0, A, α, C) to runs given as (lr per step, steps logged (1-based), losses there)."""
-    s1, s2, loss = [], [], []
-    for lr, steps, losses in runs:
+    s1, s2 = [], []
+    for lr, steps, _ in runs:
         a1, a2 = areas(lr, decay)
-        idx = np.asarray(steps, int) - 1
-        if (idx < 0).any() or (idx >= len(a1)).any():
-            raise ScalingLawsError(f"logged steps must lie in 1..{len(a1)} (the LR sequence's length)")
+        idx = logged_index(steps, len(a1))
         s1.append(a1[idx])
         s2.append(a2[idx])
-        loss.append(np.asarray(losses, float))
-    s1, s2, loss = (np.concatenate(v) for v in (s1, s2, loss))
-    if (loss <= 0).any():
-        raise ScalingLawsError("losses must be positive")
+    s1, s2 = np.concatenate(s1), np.concatenate(s2)
+    loss = losses_of(runs)
     log_loss = np.log(loss)
 
     def objective(p):
@@ -122,7 +135,22 @@ def fit(runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], decay: float = DE
         if best is None or r.fun < best.fun:
             best = r
     L0, A, alpha, C = best.x
-    return AnnealingFit(AnnealingLaw(L0, A, alpha, C, decay), float(best.fun), len(loss), bool(best.success))
+    return LawFit(AnnealingLaw(L0, A, alpha, C, decay), float(best.fun), len(loss), bool(best.success))
+
+
+def logged_index(steps, n: int) -> np.ndarray:
+    """0-based positions of the logged (1-based) ``steps`` in an LR sequence of length n."""
+    idx = np.asarray(steps, int) - 1
+    if (idx < 0).any() or (idx >= n).any():
+        raise ScalingLawsError(f"logged steps must lie in 1..{n} (the LR sequence's length)")
+    return idx
+
+
+def losses_of(runs) -> np.ndarray:
+    loss = np.concatenate([np.asarray(r[2], float) for r in runs])
+    if (loss <= 0).any() or not np.isfinite(loss).all():
+        raise ScalingLawsError("losses must be positive")
+    return loss
 
 
 @dataclass(frozen=True)
@@ -180,7 +208,7 @@ class Prediction:
         return self.final_predicted / self.final_measured - 1
 
 
-def predict(law: AnnealingLaw, run: Run) -> Prediction:
+def predict(law, run: Run) -> Prediction:
     curve = law.curve(run.lr)[run.steps - 1]
     error = np.abs(curve / run.loss - 1)
     return Prediction(run.name, float(curve[-1]), float(run.loss[-1]), float(error.mean()), float(error.max()))

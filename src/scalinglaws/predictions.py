@@ -1,10 +1,11 @@
 """A sweep's final losses predicted before (or instead of) training them.
 
-Per model, the LR-annealing law (``scalinglaws.predict``) is fitted to the validation
-losses measured on the trunk (its evaluated checkpoints) and on a few cooldowns
-(``Sweep.fit_cooldowns``, by default the largest budget's), each placed on its exact LR
-schedule. It then predicts every other cooldown and every cosine run from its schedule
-alone. ``results/{experiment}/predictions.csv`` has one row per predicted or fitted run:
+Per model, a loss-curve law (``predict.law``: the LR-annealing law of Tissue et al. 2024 by
+default, or the multi-power law of Luo et al. 2025) is fitted to the validation losses
+measured on the trunk (every checkpoint of its chain: the budgets' from points.csv, the
+fork steps' from their own evaluations) and on a few cooldowns (``Sweep.fit_cooldowns``, by
+default the largest budget's), each placed on its exact LR schedule. It then predicts every
+other cooldown and every cosine run from its schedule alone. ``results/{experiment}/predictions.csv`` has one row per predicted or fitted run:
 
     model, kind, shape, cooldown_fraction, tokens, step, role, predicted_loss,
     measured_loss, relative_error
@@ -21,9 +22,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.predict import AnnealingFit, fit
+from scalinglaws.layout import Layout
+from scalinglaws.points import fork_evaluations
+from scalinglaws.predict import PARAMETERS, LawFit, fit_law
 from scalinglaws.schedules import Schedule
-from scalinglaws.sweep import LAW_PARAMETERS, Cooldown, Sweep, fraction_label
+from scalinglaws.sweep import Cooldown, Sweep, fraction_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,19 +60,37 @@ def _measured(points: pd.DataFrame, model: str, kind: str, tokens: int, c: Coold
     return float(rows.val_loss.iloc[0]) if len(rows) else float("nan")
 
 
-def fit_model(sweep: Sweep, points: pd.DataFrame, model: str) -> AnnealingFit:
-    """The law of one model, from its trunk evaluations and its fitted cooldowns."""
-    trunk = points[(points.model == model) & (points.kind == "trunk")].sort_values("step")
+def read_fork_evaluations(sweep: Sweep, layout: Layout) -> pd.DataFrame:
+    """The fork steps' trunk losses (model, step, val_loss) from their evaluation JSONs."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    rows = [{"model": m, "step": s, "val_loss": json.loads(Path(path).read_text())["val_loss"]}
+            for (m, s), path in fork_evaluations(sweep, layout).items()]
+    return pd.DataFrame(rows, columns=["model", "step", "val_loss"])
+
+
+def fit_model(sweep: Sweep, points: pd.DataFrame, model: str, forks: pd.DataFrame | None = None) -> LawFit:
+    """The law of one model, from its trunk checkpoints' losses (points.csv's, and
+    ``forks``': model, step, val_loss) and its fitted cooldowns'."""
+    import pandas as pd
+
+    trunk = points[(points.model == model) & (points.kind == "trunk")][["step", "val_loss"]]
+    if forks is not None:
+        trunk = pd.concat([trunk, forks[forks.model == model][["step", "val_loss"]]])
+    trunk = trunk.drop_duplicates("step").sort_values("step")
     runs = [(trunk_lr(sweep, model, int(trunk.step.max())), trunk.step.to_numpy(int), trunk.val_loss.to_numpy(float))]
     for c in sweep.fit_cooldowns(model):
         loss = _measured(points, model, "cooldown", c.tokens, c)
         if np.isnan(loss):
             raise ScalingLawsError(f"points: no measured loss for the fitted cooldown {c}")
         runs.append((cooldown_lr(sweep, c), np.array([c.total_steps]), np.array([loss])))
-    n = sum(len(r[1]) for r in runs)
-    if n < LAW_PARAMETERS:
-        raise ScalingLawsError(f"model {model!r}: {n} measured losses cannot fit the law's {LAW_PARAMETERS} parameters")
-    return fit(runs, decay=sweep.predict["decay"])
+    n, law = sum(len(r[1]) for r in runs), sweep.predict["law"]
+    if n < PARAMETERS[law]:
+        raise ScalingLawsError(f"model {model!r}: {n} measured losses cannot fit the {law} law's {PARAMETERS[law]} parameters")
+    return fit_law(law, runs, decay=sweep.predict["decay"])
 
 
 def _row(model, kind, c, tokens, step, role, predicted, measured) -> dict:
@@ -79,7 +100,8 @@ def _row(model, kind, c, tokens, step, role, predicted, measured) -> dict:
             "relative_error": predicted / measured - 1 if measured == measured else float("nan")}
 
 
-def predictions(config: dict, points: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, AnnealingFit | str]]:
+def predictions(config: dict, points: pd.DataFrame,
+                forks: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, LawFit | str]]:
     """Every cooldown and cosine run predicted per model; also each model's fit (or why not)."""
     import pandas as pd  # here: the workflow imports this package at every start
 
@@ -87,7 +109,7 @@ def predictions(config: dict, points: pd.DataFrame) -> tuple[pd.DataFrame, dict[
     rows, fits = [], {}
     for m in sweep.models:
         try:
-            fits[m] = fit_model(sweep, points, m)
+            fits[m] = fit_model(sweep, points, m, forks)
         except ScalingLawsError as e:
             fits[m] = str(e)
             continue
@@ -144,7 +166,7 @@ def curves(config: dict, fits: dict) -> dict[str, list[tuple[np.ndarray, np.ndar
     return out
 
 
-def write(config: dict, points_path: str, out: str, figure: str) -> pd.DataFrame:
+def write(config: dict, layout: Layout, out: str, figure: str) -> pd.DataFrame:
     """The predict rule: predictions.csv and its figure; a summary of errors to stdout."""
     import os
 
@@ -152,8 +174,9 @@ def write(config: dict, points_path: str, out: str, figure: str) -> pd.DataFrame
 
     from scalinglaws import plots
 
-    points = pd.read_csv(points_path)
-    table, fits = predictions(config, points)
+    points = pd.read_csv(layout.points)
+    forks = read_fork_evaluations(Sweep(config), layout)
+    table, fits = predictions(config, points, forks)
     for m, f in fits.items():
         print(f"{m}: {f if isinstance(f, str) else f.law}")
     print(errors(table).to_string())
@@ -161,5 +184,6 @@ def write(config: dict, points_path: str, out: str, figure: str) -> pd.DataFrame
     table.to_csv(tmp, index=False)
     os.replace(tmp, out)
     colors = plots.model_colors(Sweep(config).models)
-    plots.predictions(figure, table, curves(config, fits), points[points.kind == "trunk"], colors)
+    trunk = pd.concat([points[points.kind == "trunk"][["model", "step", "val_loss"]], forks])
+    plots.predictions(figure, table, curves(config, fits), trunk, colors)
     return table

@@ -44,7 +44,8 @@ class SWAPoint:
     window_ends: tuple[int, ...]  # the windows merged, oldest first
 
 
-LAW_PARAMETERS = 4  # L0, A, α, C of scalinglaws.predict's law
+# The loss-curve laws of scalinglaws.predict and the parameters each fits.
+LAW_PARAMETERS = {"annealing": 4, "multi-power": 7}
 
 
 class Sweep:
@@ -119,12 +120,14 @@ class Sweep:
             bad = [i for i in p["fit_budgets"] if not -n <= i < n]
             if bad:
                 raise ScalingLawsError(f"predict.fit_budgets: {bad} is out of range for the {n} budgets of model {name!r}")
-            measured = n + len(self.fit_cooldowns(name))  # trunk evaluations + fitted cooldowns
-            if self.predicted_only and measured < LAW_PARAMETERS:
+            trunk = len(self.trunk_steps(name))
+            measured = trunk + len(self.fit_cooldowns(name))  # trunk checkpoints + fitted cooldowns
+            needed = LAW_PARAMETERS[p["law"]]
+            if self.predicted_only and measured < needed:
                 raise ScalingLawsError(
-                    f"predict.run_predicted: false, but model {name!r} has {measured} measured losses ({n} trunk "
-                    f"evaluations and {measured - n} fitted cooldowns) for the law's {LAW_PARAMETERS} parameters; "
-                    "add budgets or predict.fit_budgets")
+                    f"predict.run_predicted: false, but model {name!r} has {measured} measured losses ({trunk} trunk "
+                    f"checkpoints and {measured - trunk} fitted cooldowns) for the {p['law']} law's {needed} "
+                    "parameters; add budgets or predict.fit_budgets, or use predict.law: annealing")
 
     # --- models and budgets ---------------------------------------------------------------
 
@@ -183,7 +186,8 @@ class Sweep:
         p = self.config.get("predict", {})
         return {"enabled": p.get("enabled", True), "fit_budgets": p.get("fit_budgets", [-1]),
                 "fit_shape": p.get("fit_shape") or self.config["cooldown"]["shapes"][0],
-                "run_predicted": p.get("run_predicted", True), "decay": p.get("decay", 0.999)}
+                "run_predicted": p.get("run_predicted", True), "decay": p.get("decay", 0.999),
+                "law": p.get("law", "annealing")}
 
     @property
     def predicted_only(self) -> bool:
@@ -229,8 +233,10 @@ class Sweep:
         return out
 
     def trunk_steps(self, name: str) -> list[int]:
-        """The trunk's chain of checkpoints: every fork step and every budget's step."""
-        steps = set(self.budget_steps(name)) | {c.fork_step for c in self.cooldowns(name)}
+        """The trunk's chain of checkpoints: every budget's step and every configured
+        cooldown's fork step (also of cooldowns only predicted: their checkpoints give the
+        prediction law more trunk losses, at the cost of a save each)."""
+        steps = set(self.budget_steps(name)) | {c.fork_step for c in self.all_cooldowns(name)}
         return sorted(steps)
 
     def previous_trunk_step(self, name: str, step: int) -> int | None:

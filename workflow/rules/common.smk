@@ -14,7 +14,7 @@ from snakemake.logging import logger
 from scalinglaws import ScalingLawsError
 from scalinglaws.data import check_prepared
 from scalinglaws.layout import FIGURES, PREDICTION_FIGURE, Layout
-from scalinglaws.points import evaluations
+from scalinglaws.points import evaluations, fork_evaluations
 from scalinglaws.sweep import Sweep, fraction_label
 
 LAYOUT = Layout(f"results/{config['experiment']}")

@@ -1,8 +1,9 @@
-# Each model's cooldown and cosine final losses predicted from its trunk and a few
-# cooldowns (scalinglaws.predictions), against what was measured.
+# Each model's cooldown and cosine final losses predicted from its trunk checkpoints and a
+# few cooldowns (scalinglaws.predictions), against what was measured.
 rule predict:
     input:
-        LAYOUT.points,
+        points=LAYOUT.points,
+        forks=fork_evaluations(SWEEP, LAYOUT).values(),
     output:
         table=LAYOUT.predictions,
         figure=report(
