@@ -39,3 +39,20 @@ def test_claims_count_what_holds():
     assert c[2] == "SWA below the raw trunk checkpoint: 2 of 2"
     assert c[3].endswith(f"{2600 / 3000:.3f}")
     assert "| m " in markdown(points())
+
+
+def test_predictions_section_reports_errors_and_the_untrained_cooldowns():
+    cols = ["model", "kind", "shape", "cooldown_fraction", "tokens", "step", "role",
+            "predicted_loss", "measured_loss", "relative_error"]
+    table = pd.DataFrame([
+        ("m", "cooldown", "1-sqrt", 0.2, 2000, 20, "fit", 2.49, 2.49, 0.0),
+        ("m", "cooldown", "linear", 0.2, 2000, 20, "predicted", 2.55, 2.50, 0.02),
+        ("m", "cooldown", "linear", 0.2, 1000, 10, "predicted", 3.03, 3.00, 0.01),
+        ("m", "cooldown", "1-sqrt", 0.2, 1000, 10, "predicted", 2.95, float("nan"), float("nan")),
+        ("m", "cosine", "", float("nan"), 1000, 10, "predicted", 2.97, 3.00, -0.01),
+    ], columns=cols)
+    text = markdown(points(), table)
+    assert "- cooldown: 2 runs predicted from their schedule and then measured: mean |error| 1.50%, worst 2.00%" in text
+    assert "- cosine: 1 runs predicted" in text and "worst 1.00%" in text
+    assert "1 cooldowns were predicted and not trained" in text and "2.9500" in text
+    assert "Predicted before training" not in markdown(points())

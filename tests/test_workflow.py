@@ -116,6 +116,33 @@ def test_predictions_of_the_smoke_run(completed):
     assert (merged.measured_loss == merged.val_loss).all()
     assert merged.relative_error.to_numpy() == pytest.approx((merged.predicted_loss / merged.val_loss - 1).to_numpy())
     assert (results / "figures" / "predictions.png").read_bytes()[:4] == b"\x89PNG"
+    summary = (results / "summary.md").read_text()
+    assert "## Predicted before training" in summary and "- cooldown: 10 runs predicted" in summary
+
+
+def test_predicted_only_run_fits_and_reports_the_predicted_cooldowns(tmp_path):
+    """A whole run with predict.run_predicted: false: 2 cooldowns trained, the other 10
+    predicted; fits.json fits them as labelled sets, the summary lists them, the frontier
+    figure draws them."""
+    import json
+
+    import pandas as pd
+
+    wd = make_workdir(tmp_path / "wf")
+    edit_config(wd, lambda c: c.update(predict={"run_predicted": False}))
+    snakemake(wd)
+    results = wd / "results" / "smoke"
+    points = pd.read_csv(results / "points.csv")
+    assert (points.kind == "cooldown").sum() == 2
+    sets = json.loads((results / "fits.json").read_text())["sets"]
+    for label in ("1-sqrt@0.2", "linear@0.2"):
+        assert sets[f"cooldown {label} (predicted)"]["n_points"] == 2 * 3
+        assert "approach3" in sets[f"cooldown {label} (predicted)"]
+    assert "skipped" in sets["cooldown 1-sqrt@0.2"]  # 2 trained points cannot be fitted alone
+    summary = (results / "summary.md").read_text()
+    assert "10 cooldowns were predicted and not trained" in summary
+    assert (results / "figures" / "frontier.png").read_bytes()[:4] == b"\x89PNG"
+    assert planned_jobs(wd) == []
 
 
 def test_predicted_only_cooldowns_are_not_trained(tmp_path):

@@ -122,6 +122,7 @@ def _add_summary(sub):
     p = sub.add_parser("summary", help="check the paper's claims on a points.csv; print Markdown tables")
     p.add_argument("points", type=Path)
     p.add_argument("--out", type=Path, help="also write the Markdown here")
+    p.add_argument("--predictions", type=Path, help="a predictions.csv (rule predict) to summarise too")
 
 
 def _add_fit(sub):

@@ -221,7 +221,15 @@ def _read_points(path: Path, where: str | None = None):
 def summary(args) -> None:
     from scalinglaws.summary import markdown
 
-    text = markdown(_read_points(args.points))
+    import pandas as pd
+
+    predictions = None
+    if args.predictions:
+        try:
+            predictions = pd.read_csv(args.predictions)
+        except (OSError, ValueError) as e:
+            raise ScalingLawsError(f"{args.predictions}: cannot read it as CSV ({e})") from None
+    text = markdown(_read_points(args.points), predictions)
     if args.out:
         args.out.write_text(text)
     print(text)

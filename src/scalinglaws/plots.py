@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 from scalinglaws.layout import FIGURES  # noqa: E402
 from scalinglaws.schedules import Schedule  # noqa: E402
 
-KIND_STYLE = {"trunk": "o", "swa": "s", "cosine": "^", "cooldown": "D"}
+KIND_STYLE = {"trunk": "o", "swa": "s", "cosine": "^", "cooldown": "D", "cooldown, predicted": "x"}
 
 
 def model_colors(models) -> dict:
@@ -236,8 +236,17 @@ def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
         else:
             _placeholder(paths[name], f"no {x} or {y} points in this experiment")
 
-    cd_set = f"cooldown {label}"
-    frontier(paths["frontier"], points[points.kind == "cooldown"], fits, colors, cd_set)
+    cd_set, cd_points = f"cooldown {label}", points[points.kind == "cooldown"]
+    if sweep.predicted_only:  # most cooldowns were predicted, not trained: show them, labelled
+        from scalinglaws.predictions import predicted_points
+
+        cd_set = f"{cd_set} (predicted)"
+        filled = predicted_points(points, pd.read_csv(layout.predictions))
+        filled = filled[(filled["shape"] == shape) & np.isclose(filled.cooldown_fraction.astype(float), frac)]
+        trained = set(zip(cd_points.model, cd_points.tokens, cd_points["shape"]))
+        is_trained = [k in trained for k in zip(filled.model, filled.tokens, filled["shape"])]
+        cd_points = filled.assign(kind=np.where(is_trained, "cooldown", "cooldown, predicted"))
+    frontier(paths["frontier"], cd_points, fits, colors, cd_set)
     allocation(paths["allocation"], fits, (points.flops.min(), points.flops.max() * 100))
     compute_saved(paths["compute"], account)
     return paths

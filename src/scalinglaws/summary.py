@@ -70,7 +70,24 @@ def claims(points: pd.DataFrame, shape: str = "1-sqrt", other: str = "linear", f
     return out
 
 
-def markdown(points: pd.DataFrame) -> str:
+def predicted(predictions: pd.DataFrame) -> list[str]:
+    """Markdown lines on predictions.csv: how close the predictions came where the runs were
+    also measured, and the predicted losses of cooldowns that were not trained."""
+    out = ["## Predicted before training (predictions.csv)", ""]
+    done = predictions[(predictions.role == "predicted") & predictions.relative_error.notna()]
+    for kind, g in done.groupby("kind", sort=False):
+        err = g.relative_error.abs()
+        out.append(f"- {kind}: {len(g)} runs predicted from their schedule and then measured: mean |error| "
+                   f"{err.mean():.2%}, worst {err.max():.2%}")
+    only = predictions[(predictions.kind == "cooldown") & predictions.measured_loss.isna()]
+    if len(only):
+        table = only[["model", "shape", "cooldown_fraction", "tokens", "predicted_loss"]]
+        out += ["", f"{len(only)} cooldowns were predicted and not trained (predict.run_predicted: false):", "",
+                table.to_markdown(index=False, floatfmt=".4f")]
+    return out + [""]
+
+
+def markdown(points: pd.DataFrame, predictions: pd.DataFrame | None = None) -> str:
     out = ["## Claims", ""] + [f"- {c}" for c in claims(points)] + [""]
     out += ["## Validation loss per (model, budget)", "", losses(points).to_markdown(index=False, floatfmt=".4f"), ""]
     fr = flops_ratios(points)
@@ -80,4 +97,6 @@ def markdown(points: pd.DataFrame) -> str:
         out += ["## Training FLOPs: WSD pipeline (one shape) / cosine sweep", "",
                 fr.to_markdown(index=False, floatfmt=".3g"), "", "All models:", "",
                 total.reset_index().to_markdown(index=False, floatfmt=".3g"), ""]
+    if predictions is not None:
+        out += predicted(predictions)
     return "\n".join(out)

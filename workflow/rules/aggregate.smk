@@ -18,12 +18,14 @@ rule aggregate:
 # The paper's claims checked on the points, as Markdown (what `make demo` prints).
 rule summary:
     input:
-        LAYOUT.points,
+        **with_predictions(points=LAYOUT.points),
     output:
         LAYOUT.summary,
     log:
         LAYOUT.log("summary"),
     conda:
         "../envs/scalinglaws.yaml"
+    params:
+        predictions=predictions_flag,
     shell:
-        "scalinglaws summary {input} --out {output} > {log} 2>&1"
+        "scalinglaws summary {input.points} {params.predictions} --out {output} > {log} 2>&1"

@@ -244,6 +244,19 @@ def fit_inputs():
     return inputs
 
 
+def with_predictions(**inputs):
+    """``inputs`` and, when predictions are on, predictions.csv."""
+    return (
+        {**inputs, "predictions": LAYOUT.predictions}
+        if SWEEP.predict["enabled"]
+        else inputs
+    )
+
+
+def predictions_flag(wildcards, input):
+    return f"--predictions {input.predictions}" if "predictions" in input.keys() else ""
+
+
 def training_metrics():
     """Per-step metrics CSVs of every training job (for the loss-curve figure)."""
     m = [LAYOUT.trunk(x, s) for x in SWEEP.models for s in SWEEP.trunk_steps(x)]

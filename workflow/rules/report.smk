@@ -1,7 +1,7 @@
 # Figures for `snakemake --report results/{experiment}/report.html`, with captions.
 rule plots:
     input:
-        points=LAYOUT.points,
+        **fit_inputs(),
         fits=LAYOUT.fits,
         compute=LAYOUT.compute,
         metrics=training_metrics(),
