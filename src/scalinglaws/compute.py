@@ -18,7 +18,7 @@ from scalinglaws.layout import Layout
 from scalinglaws.sweep import Sweep, fraction_label
 
 
-def _seconds(path: str) -> float | None:
+def benchmark_seconds(path: str) -> float | None:
     """Wall seconds of one job from its benchmark TSV (None if it has not run here)."""
     p = Path(path)
     if not p.is_file():
@@ -34,7 +34,7 @@ def _total(values) -> float | None:
 def account(config: dict, layout: Layout) -> dict:
     meta = json.loads(Path(layout.meta).read_text())
     sweep = Sweep(config, vocab_size=meta["vocab_size"])
-    return costs(sweep, lambda job: _seconds(layout.benchmark(job)))
+    return costs(sweep, lambda job: benchmark_seconds(layout.benchmark(job)))
 
 
 def costs(sweep: Sweep, seconds=lambda job: None) -> dict:

@@ -181,8 +181,9 @@ class Sweep:
 
     # --- predictions (scalinglaws.predictions) ------------------------------------------
 
-    @property
+    @cached_property
     def predict(self) -> dict:
+        """The ``predict`` settings with their defaults (configs built in code may omit them)."""
         p = self.config.get("predict", {})
         return {"enabled": p.get("enabled", True), "fit_budgets": p.get("fit_budgets", [-1]),
                 "fit_shape": p.get("fit_shape") or self.config["cooldown"]["shapes"][0],
@@ -195,7 +196,7 @@ class Sweep:
         return self.predict["enabled"] and not self.predict["run_predicted"]
 
     def fit_cooldowns(self, name: str | None = None) -> list[Cooldown]:
-        """Per model, the cooldowns the LR-annealing law is fitted to: ``predict.fit_budgets``
+        """Per model, the cooldowns the prediction law is fitted to: ``predict.fit_budgets``
         (indices into the model's sorted budgets, −1 the largest) with ``predict.fit_shape``
         at the first cooldown fraction."""
         shape, fraction = self.predict["fit_shape"], self.config["cooldown"]["fractions"][0]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalinglaws.compute import _seconds
+from scalinglaws.compute import benchmark_seconds
 from scalinglaws.layout import Layout
 from scalinglaws.sweep import Sweep, fraction_label
 
@@ -88,7 +88,7 @@ def training_jobs(sweep: Sweep, model: str) -> list[tuple[str, int]]:
 
 def from_benchmarks(sweep: Sweep, layout: Layout, model: str) -> Rate | None:
     ran = [(tokens, s) for name, tokens in training_jobs(sweep, model)
-           if (s := _seconds(layout.benchmark(name))) is not None]
+           if (s := benchmark_seconds(layout.benchmark(name))) is not None]
     if len({t for t, _ in ran}) < 2:
         return None
     tokens, seconds = np.array(ran, float).T
