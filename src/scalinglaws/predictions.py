@@ -5,7 +5,8 @@ default, or the multi-power law of Luo et al. 2025) is fitted to the validation 
 measured on the trunk (every checkpoint of its chain: the budgets' from points.csv, the
 fork steps' from their own evaluations) and on a few cooldowns (``Sweep.fit_cooldowns``, by
 default the largest budget's), each placed on its exact LR schedule. It then predicts every
-other cooldown and every cosine run from its schedule alone. ``results/{experiment}/predictions.csv`` has one row per predicted or fitted run:
+other cooldown and every cosine run from its schedule alone.
+``results/{experiment}/predictions.csv`` has one row per predicted or fitted run:
 
     model, kind, shape, cooldown_fraction, tokens, step, role, predicted_loss,
     measured_loss, relative_error
@@ -174,8 +175,9 @@ def write(config: dict, layout: Layout, out: str, figure: str) -> pd.DataFrame:
 
     from scalinglaws import plots
 
+    sweep = Sweep(config)
     points = pd.read_csv(layout.points)
-    forks = read_fork_evaluations(Sweep(config), layout)
+    forks = read_fork_evaluations(sweep, layout)
     table, fits = predictions(config, points, forks)
     for m, f in fits.items():
         print(f"{m}: {f if isinstance(f, str) else f.law}")
@@ -183,7 +185,7 @@ def write(config: dict, layout: Layout, out: str, figure: str) -> pd.DataFrame:
     tmp = f"{out}.tmp{os.getpid()}"
     table.to_csv(tmp, index=False)
     os.replace(tmp, out)
-    colors = plots.model_colors(Sweep(config).models)
+    colors = plots.model_colors(sweep.models)
     trunk = pd.concat([points[points.kind == "trunk"][["model", "step", "val_loss"]], forks])
     plots.predictions(figure, table, curves(config, fits), trunk, colors)
     return table
