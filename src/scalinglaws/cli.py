@@ -142,6 +142,9 @@ def _add_fit(sub):
     p.add_argument("--start-stride", type=int, default=1, metavar="K", help="approach 3 from every K-th of the 4,500 starts")
     p.add_argument("--screen", type=int, default=100, metavar="K",
                    help="approach 3: L-BFGS-B from the K starts of lowest objective only (0: from all; default 100)")
+    p.add_argument("--weight-col", help="approach 3: a weight per point, multiplying its term in the objective")
+    p.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
+                   help="approach 3: hold a law parameter (E, A, B, alpha, beta) at VALUE, e.g. --fix E=1.8 (repeatable)")
     p.add_argument("--out", type=Path, help="write the fit as JSON here")
 
 

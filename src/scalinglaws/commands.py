@@ -235,16 +235,28 @@ def summary(args) -> None:
     print(text)
 
 
+def _fixed(pairs: list[str]) -> dict[str, float]:
+    out = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ScalingLawsError(f"--fix {pair!r}: expected NAME=VALUE, e.g. --fix E=1.8") from None
+    return out
+
+
 def fit(args) -> None:
     import pandas as pd
 
-    from scalinglaws.laws import fit_table, jsonable, summary_rows
+    from scalinglaws.laws import fit_table, jsonable, report_lines, summary_rows
 
     df = _read_points(args.points, args.where)
     result = fit_table(
         df, params=args.params_col, tokens=args.tokens_col, loss=args.loss_col, flops=args.flops_col,
         budget=args.budget_col, group=args.group_col, approaches=tuple(args.approach), n_boot=args.bootstrap,
         seed=args.seed, workers=args.workers, start_stride=args.start_stride, screen=args.screen,
+        weight=args.weight_col, fix=_fixed(args.fix),
     )
     result["points"] = str(args.points)
     result["where"] = args.where
@@ -253,15 +265,8 @@ def fit(args) -> None:
         args.out.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False) + "\n")
     print(f"{args.points}: {result['n_points']} points in {result['n_groups']} groups; FLOPs: {result['flops_convention']}")
     print(pd.DataFrame(summary_rows(result)).fillna("").to_markdown(index=False))
-    if "approach3" in result:
-        h = result["approach3"]["holdout"]
-        if h.get("n_test"):
-            print(f"approach 3 fitted without the top {h['n_test']} points by compute predicts them to "
-                  f"{100 * h['mean_abs_rel_error']:.2f}% on average ({100 * h['max_abs_rel_error']:.2f}% worst)")
-        b = result["approach3"].get("bootstrap")
-        if b:
-            print(f"bootstrap: {b['n_boot']} refits over {b['groups']} groups, {b['failed']} did not converge, "
-                  f"{b.get('at_bound', 0)} ended with a parameter at a bound")
+    for line in report_lines(result):
+        print(line)
 
 
 def predict(args) -> None:

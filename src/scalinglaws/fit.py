@@ -24,8 +24,11 @@ import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
+from scalinglaws import ScalingLawsError
+
 HUBER_DELTA = 1e-3
-PARAMS3 = ("a", "b", "e", "alpha", "beta")
+PARAMS3 = ("a", "b", "e", "alpha", "beta")  # the search's coordinates: A = eᵃ, B = eᵇ, E = eᵉ
+LAW_PARAMS = ("A", "B", "E", "alpha", "beta")  # the law's names for the same coordinates
 # Chinchilla's grid of initialisations (Hoffmann et al. 2022, appendix D.2).
 CHINCHILLA_GRID = {
     "a": np.arange(0, 30, 5.0),
@@ -35,9 +38,16 @@ CHINCHILLA_GRID = {
     "beta": np.arange(0, 2.5, 0.5),
 }
 BOUNDS3 = [(-20.0, 60.0), (-20.0, 60.0), (-10.0, 10.0), (0.0, 5.0), (0.0, 5.0)]
+# A resample needs this many distinct model sizes: each size gives one constant
+# E + A/N^α, so fewer than three cannot separate E, A and α.
+MIN_SIZES = 3
 # Tight enough to recover noise-free laws to 1e-3 (tests), loose enough that 4,500 starts
 # take seconds: tighter settings double the iterations and change the best fit in the 5th digit.
 LBFGS_OPTIONS = {"ftol": 1e-10, "gtol": 1e-8, "maxiter": 1000}
+# The best run is polished once more on the objective scaled to 1 at its start: L-BFGS-B's
+# ftol is relative to max(|f|, 1), and the Huber objective of a few points with percent
+# noise is ~1e-5, so the search stops ~1e-6 short (relative) along the flat E–A–α valley.
+POLISH_OPTIONS = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000}
 
 
 def chinchilla_starts() -> np.ndarray:
@@ -54,8 +64,8 @@ def huber(r: np.ndarray, delta: float = HUBER_DELTA) -> tuple[np.ndarray, np.nda
     return np.where(absr <= delta, 0.5 * r * r, delta * (absr - 0.5 * delta)), np.clip(r, -delta, delta)
 
 
-def objective3(x, log_n, log_d, log_l, delta=HUBER_DELTA):
-    """Summed Huber loss of log-residuals and its analytic gradient.
+def objective3(x, log_n, log_d, log_l, delta=HUBER_DELTA, weights=None):
+    """Summed (optionally weighted) Huber loss of log-residuals and its analytic gradient.
 
     Written out (no scipy.special calls) because it runs ~10⁵ times per fit."""
     a, b, e, alpha, beta = x
@@ -65,28 +75,97 @@ def objective3(x, log_n, log_d, log_l, delta=HUBER_DELTA):
     s = e0 + e1 + e2
     r = m + np.log(s) - log_l
     loss, dloss = huber(r, delta)
+    if weights is not None:
+        loss, dloss = loss * weights, dloss * weights
     g = dloss / s  # d(log L̂)/d(term k) = e_k / s (softmax weights)
     w0, w1 = e0 * g, e1 * g
     grad = np.array([w0.sum(), w1.sum(), (e2 * g).sum(), -(w0 @ log_n), -(w1 @ log_d)])
     return loss.sum(), grad
 
 
-def objective3_at(starts, log_n, log_d, log_l, delta=HUBER_DELTA) -> np.ndarray:
+def objective3_at(starts, log_n, log_d, log_l, delta=HUBER_DELTA, weights=None) -> np.ndarray:
     """The objective at many parameter vectors at once (rows of ``starts``), vectorised."""
     a, b, e, alpha, beta = (starts[:, i : i + 1] for i in range(5))
     t0, t1 = a - alpha * log_n[None], b - beta * log_d[None]
     m = np.maximum(np.maximum(t0, t1), e)
     r = m + np.log(np.exp(t0 - m) + np.exp(t1 - m) + np.exp(e - m)) - log_l[None]
-    return huber(r, delta)[0].sum(axis=1)
+    loss = huber(r, delta)[0]
+    return (loss if weights is None else loss * weights[None]).sum(axis=1)
 
 
-def screen_starts(starts, log_n, log_d, log_l, keep: int, delta=HUBER_DELTA) -> np.ndarray:
+def fixed_coordinates(fix: dict | None) -> dict[int, float]:
+    """``{"E": 1.8, "alpha": 0.34}`` → {coordinate index: value in the search's coordinates}."""
+    out = {}
+    for name, value in (fix or {}).items():
+        if name not in LAW_PARAMS:
+            raise ScalingLawsError(f"cannot fix {name!r}: the law's parameters are {', '.join(LAW_PARAMS)}")
+        i = LAW_PARAMS.index(name)
+        value = float(value)
+        if name in ("A", "B", "E"):
+            if value <= 0:
+                raise ScalingLawsError(f"cannot fix {name} = {value:g}: it must be positive")
+            value = float(np.log(value))
+        lo, hi = BOUNDS3[i]
+        if not lo <= value <= hi:
+            raise ScalingLawsError(f"cannot fix {name}: {fix[name]} is outside the search's bounds")
+        out[i] = value
+    return out
+
+
+def search_bounds(log_l, fixed: dict[int, float]) -> list[tuple[float, float]]:
+    """BOUNDS3 with E kept below the lowest observed loss (every loss is E plus two positive
+    terms) and fixed coordinates pinned."""
+    bounds = list(BOUNDS3)
+    bounds[2] = (bounds[2][0], min(bounds[2][1], float(np.min(log_l))))
+    for i, v in fixed.items():
+        bounds[i] = (v, v)
+    return bounds
+
+
+def screen_starts(starts, log_n, log_d, log_l, keep: int, delta=HUBER_DELTA, weights=None) -> np.ndarray:
     """The ``keep`` starts with the lowest objective. On noisy 300-point sets, L-BFGS-B from
     the best 100 of Chinchilla's 4,500 reaches the full search's optimum to ~1e-12
     (relative; bench/fitbench.py, tests/test_fit.py) in a twentieth of the time."""
     if keep >= len(starts):
         return starts
-    return starts[np.argsort(objective3_at(starts, log_n, log_d, log_l, delta), kind="stable")[:keep]]
+    values = objective3_at(starts, log_n, log_d, log_l, delta, weights)
+    return starts[np.argsort(values, kind="stable")[:keep]]
+
+
+@dataclass
+class PerTokenFlops:
+    """Training FLOPs per token as a function of N, the convention's C(N, D) = c(N)·D.
+
+    Interpolated log-log between the fitted runs' own (N, C/D) and extended beyond them
+    with the end segments' slopes, so it is exact at every model that was trained. C = 6ND
+    is the one-point case: slope 1 through c(N) = 6N. (Appendix-F compute is not a
+    multiple of N: at the demo's sizes it is 1.3–1.7 × 6N.)"""
+
+    log_n: list[float]
+    log_c: list[float]
+
+    @classmethod
+    def six_n(cls) -> PerTokenFlops:
+        return cls([0.0], [float(np.log(6.0))])
+
+    @classmethod
+    def of_points(cls, n, flops, tokens) -> PerTokenFlops:
+        n, per_token = np.asarray(n, float), np.asarray(flops, float) / np.asarray(tokens, float)
+        sizes = np.unique(n)
+        return cls([float(np.log(v)) for v in sizes], [float(np.log(np.median(per_token[n == v]))) for v in sizes])
+
+    def __call__(self, n) -> np.ndarray:
+        u, x, y = np.log(np.asarray(n, float)), np.array(self.log_n), np.array(self.log_c)
+        if len(x) == 1:
+            return np.exp(y[0] + u - x[0])
+        inner = np.interp(u, x, y)
+        below = y[0] + (u - x[0]) * (y[1] - y[0]) / (x[1] - x[0])
+        above = y[-1] + (u - x[-1]) * (y[-1] - y[-2]) / (x[-1] - x[-2])
+        return np.exp(np.where(u < x[0], below, np.where(u > x[-1], above, inner)))
+
+    @property
+    def is_6nd(self) -> bool:
+        return bool(np.allclose(np.subtract(self.log_c, self.log_n), np.log(6.0), rtol=0, atol=1e-9))
 
 
 @dataclass
@@ -103,14 +182,21 @@ class ParametricFit:
     success: bool
     n_starts: int
     n_best: int  # starts that reached the best objective (within 1e-6 relative)
-    at_bound: list[str] = field(default_factory=list)
+    at_bound: list[str] = field(default_factory=list)  # law parameters that ended at a bound
     n_points: int = 0
     n_screened: int | None = None  # L-BFGS-B ran from this many of the n_starts (None: all)
+    fixed: dict = field(default_factory=dict)  # law parameters held at given values
 
     @classmethod
     def from_x(cls, x, **kw):
         a, b, e, alpha, beta = map(float, x)
         return cls(E=float(np.exp(e)), A=float(np.exp(a)), B=float(np.exp(b)), alpha=alpha, beta=beta, **kw)
+
+    @classmethod
+    def of(cls, params: dict) -> ParametricFit:
+        """A law from its five parameters alone (e.g. read back from fits.json)."""
+        return cls(**{k: params[k] for k in ("E", "A", "B", "alpha", "beta")}, objective=0.0, grad_norm=0.0,
+                   success=True, n_starts=0, n_best=0)
 
     @property
     def x(self) -> np.ndarray:
@@ -121,30 +207,80 @@ class ParametricFit:
 
     def allocation(self) -> dict:
         """Compute-optimal N_opt(C) = G (C/6)^a, D_opt(C) = G⁻¹ (C/6)^b for C = 6ND
-        (Hoffmann et al. 2022, eq. 4)."""
+        (Hoffmann et al. 2022, eq. 4). Other conventions: ``allocation_in``."""
         G = (self.alpha * self.A / (self.beta * self.B)) ** (1 / (self.alpha + self.beta))
         return {"G": G, "a": self.beta / (self.alpha + self.beta), "b": self.alpha / (self.alpha + self.beta)}
 
-    def optimal(self, flops):
-        al = self.allocation()
-        c6 = np.asarray(flops, float) / 6
-        return al["G"] * c6 ** al["a"], c6 ** al["b"] / al["G"]
+    def optimal(self, flops, per_token: PerTokenFlops | None = None):
+        """N_opt(C), D_opt(C): the N minimising L(N, C / c(N)) for each compute C in the
+        convention ``per_token`` (default C = 6ND, in closed form)."""
+        c = np.atleast_1d(np.asarray(flops, float))
+        if per_token is None or per_token.is_6nd:
+            al = self.allocation()
+            n_opt = al["G"] * (c / 6) ** al["a"]
+            return n_opt, c / (6 * n_opt)
+        n_opt = np.array([self._optimal_n(x, per_token) for x in c])
+        return n_opt, c / per_token(n_opt)
+
+    def _optimal_n(self, flops: float, per_token: PerTokenFlops) -> float:
+        """A grid over log N (±15 nats around the 6ND optimum, which is close), then Brent
+        in the best cell. NaN when the optimum is at the grid's edge (α or β near 0)."""
+        from scipy.optimize import minimize_scalar
+
+        with np.errstate(all="ignore"):
+            centre = np.log(self.optimal(flops)[0][0])
+        if not np.isfinite(centre):
+            return float("nan")
+        u = centre + np.linspace(-15, 15, 601)
+
+        def loss(v):
+            n = np.exp(v)
+            return self.predict(n, flops / per_token(n))
+
+        i = int(np.argmin(loss(u)))
+        if i in (0, len(u) - 1):
+            return float("nan")
+        r = minimize_scalar(loss, bounds=(u[i - 1], u[i + 1]), method="bounded", options={"xatol": 1e-10})
+        return float(np.exp(r.x))
+
+    def allocation_in(self, per_token: PerTokenFlops, flops_range) -> dict:
+        """The exponents of N_opt(C) ∝ C^a and D_opt(C) ∝ C^b in the convention ``per_token``:
+        the slopes of log N_opt and log D_opt against log C over ``flops_range`` (20
+        log-spaced budgets). For C = 6ND they are β/(α+β) and α/(α+β) at every C."""
+        if per_token.is_6nd:
+            al = self.allocation()
+            return {"a": al["a"], "b": al["b"], "G": al["G"]}
+        c = np.logspace(*np.log10(flops_range), 20)
+        n_opt, d_opt = self.optimal(c, per_token)
+        ok = np.isfinite(n_opt)
+        if ok.sum() < 2:
+            return {"a": float("nan"), "b": float("nan")}
+        return {"a": PowerLaw.fit(c[ok], n_opt[ok]).exponent, "b": PowerLaw.fit(c[ok], d_opt[ok]).exponent}
 
     def to_dict(self) -> dict:
         return {**asdict(self), **{f"allocation_{k}": v for k, v in self.allocation().items()}}
 
 
 def fit_parametric(
-    n, d, loss, starts: np.ndarray | None = None, delta: float = HUBER_DELTA, workers: int = 1, screen: int | None = None
+    n, d, loss, starts: np.ndarray | None = None, delta: float = HUBER_DELTA, workers: int = 1,
+    screen: int | None = None, weights=None, fix: dict | None = None,
 ) -> ParametricFit:
     """Approach 3 from every start (default: Chinchilla's 4,500), keeping the best.
 
     ``screen`` k: evaluate the objective at every start at once and run L-BFGS-B from the
-    best k only. ``workers`` > 1 spreads the runs over that many processes."""
+    best k only. ``workers`` > 1 spreads the runs over that many processes. ``weights``:
+    one per point, multiplying its Huber term. ``fix``: law parameters held at given
+    values, e.g. ``{"E": 1.8}``. E is always kept below the lowest loss given."""
     log_n, log_d, log_l = (np.log(np.asarray(v, float)) for v in (n, d, loss))
+    w = None if weights is None else np.asarray(weights, float)
+    if w is not None and (w.shape != log_l.shape or not np.all(np.isfinite(w)) or np.any(w < 0)):
+        raise ScalingLawsError("weights must be one finite, non-negative number per point")
+    fixed = fixed_coordinates(fix)
+    bounds = search_bounds(log_l, fixed)
     all_starts = chinchilla_starts() if starts is None else np.atleast_2d(np.asarray(starts, float))
-    starts = all_starts if screen is None else screen_starts(all_starts, log_n, log_d, log_l, screen, delta)
-    chunks = [(c, log_n, log_d, log_l, delta) for c in np.array_split(starts, max(1, workers)) if len(c)]
+    all_starts = np.clip(all_starts, [lo for lo, _ in bounds], [hi for _, hi in bounds])
+    starts = all_starts if screen is None else screen_starts(all_starts, log_n, log_d, log_l, screen, delta, w)
+    chunks = [(c, log_n, log_d, log_l, delta, w, bounds) for c in np.array_split(starts, max(1, workers)) if len(c)]
     if workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -155,22 +291,39 @@ def fit_parametric(
     objectives = np.array([r[0] for r in runs])
     best_fun, best_x, success = runs[int(np.argmin(objectives))]
     n_best = int(np.sum(objectives <= best_fun * (1 + 1e-6) + 1e-18))
-    _, grad = objective3(best_x, log_n, log_d, log_l, delta)
-    at_bound = [p for p, v, (lo, hi) in zip(PARAMS3, best_x, BOUNDS3) if np.isclose(v, lo) or np.isclose(v, hi)]
+    polished_fun, polished_x = _polish(best_x, (log_n, log_d, log_l, delta, w), bounds)
+    if polished_fun < best_fun:
+        best_fun, best_x = polished_fun, polished_x
+    _, grad = objective3(best_x, log_n, log_d, log_l, delta, w)
+    free = [i for i in range(5) if i not in fixed]
+    at_bound = [LAW_PARAMS[i] for i in free if np.isclose(best_x[i], bounds[i][0]) or np.isclose(best_x[i], bounds[i][1])]
     return ParametricFit.from_x(
-        best_x, objective=best_fun, grad_norm=float(np.linalg.norm(grad)), success=success,
+        best_x, objective=best_fun, grad_norm=float(np.linalg.norm(grad[free])), success=success,
         n_starts=len(all_starts), n_best=n_best, at_bound=at_bound, n_points=len(log_l),
-        n_screened=None if screen is None else len(starts),
+        n_screened=None if screen is None else len(starts), fixed={k: float(v) for k, v in (fix or {}).items()},
     )
 
+
+def _polish(x0, args, bounds) -> tuple[float, np.ndarray]:
+    scale = 1 / max(objective3(x0, *args)[0], 1e-300)
+
+    def scaled(x):
+        f, g = objective3(x, *args)
+        return f * scale, g * scale
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        r = minimize(scaled, x0, jac=True, method="L-BFGS-B", bounds=bounds, options=POLISH_OPTIONS)
+    return float(objective3(r.x, *args)[0]), r.x
+
+
 def _fit_chunk(args):
-    starts, log_n, log_d, log_l, delta = args
+    starts, log_n, log_d, log_l, delta, weights, bounds = args
     out = []
     # L-BFGS-B's tiny BLAS calls are ~10× slower when OpenBLAS spreads them over threads.
     with threadpool_limits(limits=1, user_api="blas"):
         for x0 in starts:
-            r = minimize(objective3, x0, args=(log_n, log_d, log_l, delta), jac=True, method="L-BFGS-B",
-                         bounds=BOUNDS3, options=LBFGS_OPTIONS)
+            r = minimize(objective3, x0, args=(log_n, log_d, log_l, delta, weights), jac=True, method="L-BFGS-B",
+                         bounds=bounds, options=LBFGS_OPTIONS)
             out.append((float(r.fun), r.x, bool(r.success)))
     return out
 
@@ -280,35 +433,46 @@ def common_budgets(flops, count: int = 12) -> np.ndarray:
 
 def fit_envelope(group, n, d, flops, loss, count: int = 50) -> OptimaFit:
     """Approach 1: at each of ``count`` log-spaced compute values, the run with the lowest
-    (interpolated) loss; N* and D* are that run's, then power laws in C."""
+    (interpolated) loss; N* and D* are that run's, then power laws in C. A compute value
+    whose best run is the smallest or largest model reaching it is skipped: the optimum
+    is not bracketed there (it may lie beyond the sizes trained), and keeping it would
+    flatten the slope."""
     prof = isoflop_profiles(group, n, d, flops, loss, common_budgets(flops, count))
-    cs, ns, ds, ls = [], [], [], []
+    cs, ns, ds, ls, skipped = [], [], [], [], []
     for c in np.unique(prof["budget"]):
         sel = np.flatnonzero(prof["budget"] == c)
         i = sel[np.argmin(prof["loss"][sel])]
+        if prof["n"][i] in (prof["n"][sel].min(), prof["n"][sel].max()):
+            skipped.append({"flops": float(c), "reason": "the best run is the smallest or largest model there"})
+            continue
         cs.append(float(c)); ns.append(float(prof["n"][i])); ds.append(float(prof["d"][i])); ls.append(float(prof["loss"][i]))
     note = f"{len(set(ns))} distinct runs on the envelope"
-    return OptimaFit(1, cs, ns, ds, ls, PowerLaw.fit(cs, ns), PowerLaw.fit(cs, ds), note=note)
+    return OptimaFit(1, cs, ns, ds, ls, PowerLaw.fit(cs, ns), PowerLaw.fit(cs, ds), skipped, note=note)
 
 
 # --- uncertainty and prediction ------------------------------------------------------------
 
 
-def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0.95)) -> dict:
+def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0.95), sizes=None) -> dict:
     """Intervals from refitting on resampled **groups** (whole models or trunks: points
     forked from one trunk are not independent, so single points are not resampled).
 
     ``fit_once(indices)`` fits the points at ``indices`` and returns (dict of quantities,
     converged). Intervals are percentiles over the converged refits; how many did not
-    converge is reported, never hidden."""
+    converge is reported, never hidden. Given ``sizes`` (each point's model size), a
+    resample with fewer than MIN_SIZES distinct sizes cannot identify the law: it is not
+    fitted, and counted as ``under_identified``, outside the intervals."""
     groups = np.asarray(groups)
     labels = np.unique(groups)
     members = {g: np.flatnonzero(groups == g) for g in labels}
     rng = np.random.default_rng(seed)
-    samples, failed = [], 0
+    samples, failed, under = [], 0, 0
     for _ in range(n_boot):
         draw = rng.choice(labels, size=len(labels), replace=True)
         idx = np.concatenate([members[g] for g in draw])
+        if sizes is not None and len(np.unique(np.asarray(sizes)[idx])) < MIN_SIZES:
+            under += 1
+            continue
         try:
             values, ok = fit_once(idx)
         except (ValueError, np.linalg.LinAlgError):
@@ -317,7 +481,11 @@ def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0
             samples.append(values)
         else:
             failed += 1
-    out = {"n_boot": n_boot, "failed": failed, "groups": len(labels), "intervals": {}}
+    out = {"n_boot": n_boot, "failed": failed, "under_identified": under, "used": len(samples),
+           "groups": len(labels), "intervals": {}}
+    if under:
+        out["note"] = (f"{under} of {n_boot} resamples held fewer than {MIN_SIZES} distinct model sizes, which "
+                       "cannot identify the law: left out of the intervals")
     for key in samples[0] if samples else []:
         v = np.array([s[key] for s in samples])
         out["intervals"][key] = {
@@ -327,15 +495,35 @@ def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0
     return out
 
 
+def _errors(law, n, d, loss) -> dict:
+    """How the refit ``law`` predicts held-out points, and where its search ended."""
+    rel = law.predict(n, d) / loss - 1
+    return {"mean_abs_rel_error": float(np.mean(np.abs(rel))), "max_abs_rel_error": float(np.max(np.abs(rel))),
+            "mean_rel_error": float(np.mean(rel)), "refit_objective": float(law.objective),
+            "refit_at_bound": list(law.at_bound)}
+
+
 def holdout_check(n, d, loss, flops, fit_fn, fraction: float = 0.2) -> dict:
     """Fit on all but the largest-compute ``fraction`` of points, predict those: the
-    relative error of an extrapolation, which is what a scaling law is for."""
+    relative error of an extrapolation, which is what a scaling law is for. ``fit_fn(mask)``
+    fits the points where ``mask`` is true, with the same search as the main fit."""
     n, d, loss, flops = (np.asarray(v, float) for v in (n, d, loss, flops))
     cut = np.quantile(flops, 1 - fraction)
     test = flops >= cut
     if test.all() or not test.any():
         return {"n_test": 0}
-    law = fit_fn(n[~test], d[~test], loss[~test])
-    rel = law.predict(n[test], d[test]) / loss[test] - 1
+    law = fit_fn(~test)
     return {"flops_threshold": float(cut), "n_train": int((~test).sum()), "n_test": int(test.sum()),
-            "mean_abs_rel_error": float(np.mean(np.abs(rel))), "max_abs_rel_error": float(np.max(np.abs(rel)))}
+            **_errors(law, n[test], d[test], loss[test])}
+
+
+def leave_largest_out(n, d, loss, fit_fn) -> dict:
+    """Fit without the largest model, predict its points: the extrapolation in N a scaling
+    law is used for. Needs MIN_SIZES sizes besides the largest."""
+    n, d, loss = (np.asarray(v, float) for v in (n, d, loss))
+    test = n == n.max()
+    if len(np.unique(n[~test])) < MIN_SIZES:
+        return {"n_test": 0, "note": f"fewer than {MIN_SIZES} model sizes besides the largest"}
+    law = fit_fn(~test)
+    return {"params": float(n.max()), "n_train": int((~test).sum()), "n_test": int(test.sum()),
+            **_errors(law, n[test], d[test], loss[test])}

@@ -6,25 +6,26 @@ given which columns hold what. Used by ``scalinglaws fit`` and by the workflow's
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.fit import (
-    bootstrap, chinchilla_starts, common_budgets, fit_envelope, fit_isoflop, fit_parametric,
-    holdout_check, isoflop_profiles,
+    PerTokenFlops, bootstrap, chinchilla_starts, common_budgets, fit_envelope, fit_isoflop, fit_parametric,
+    MIN_SIZES, holdout_check, isoflop_profiles, leave_largest_out,
 )
 
 
-def _columns(df: pd.DataFrame, params: str, tokens: str, loss: str | None, flops: str | None) -> dict:
+def _columns(df: pd.DataFrame, params: str, tokens: str, loss: str | None, flops: str | None,
+             weight: str | None = None) -> dict:
     loss = loss or ("val_loss" if "val_loss" in df else "loss")
     cols = {"params": params, "tokens": tokens, "loss": loss}
-    for role, col in cols.items():
-        if col not in df:
+    for role, col in {**cols, "flops": flops, "weight": weight}.items():
+        if col and col not in df:
             raise ScalingLawsError(f"--{role}-col {col!r} is not a column; the table has {list(df.columns)}")
-    if flops and flops not in df:
-        raise ScalingLawsError(f"--flops-col {flops!r} is not a column; the table has {list(df.columns)}")
-    return {**cols, "flops": flops if flops else None}
+    return {**cols, "flops": flops or None, "weight": weight or None}
 
 
 def fit_table(
@@ -42,19 +43,25 @@ def fit_table(
     flops_convention: str | None = None,
     start_stride: int = 1,
     screen: int = 0,
+    weight: str | None = None,
+    fix: dict | None = None,
 ) -> dict:
     """Fit every requested approach to the table's points; a JSON-ready dict.
 
-    ``flops`` (a column) gives each point's training compute; without it C = 6·N·D.
+    ``flops`` (a column) gives each point's training compute; without it C = 6·N·D. Every
+    approach, the holdout split and Approach 3's allocation use that one C.
     ``budget`` labels isoFLOP profiles for Approach 2; without it each run is
     interpolated at common budgets. ``group`` names the runs (e.g. ``model``): the unit
     the bootstrap resamples and the envelope compares; without it, one per params value.
     ``start_stride`` k > 1 starts Approach 3 from every k-th point of Chinchilla's grid only
     (for quick looks and smoke tests; the default is all 4,500). ``screen`` k > 0 runs
-    L-BFGS-B only from the k starts with the lowest objective (0: from every start)."""
+    L-BFGS-B only from the k starts with the lowest objective (0: from every start).
+    ``weight`` (a column) weights each point's term in Approach 3; ``fix`` holds law
+    parameters at given values (``{"E": 1.8}``). Every refit (bootstrap, holdout,
+    leave-the-largest-out) runs the same search as the fit, on its own points only."""
     if start_stride < 1:
         raise ScalingLawsError(f"start stride {start_stride} must be at least 1")
-    cols = _columns(df, params, tokens, loss, flops)
+    cols = _columns(df, params, tokens, loss, flops, weight)
     df = df.dropna(subset=[cols["params"], cols["tokens"], cols["loss"]])
     if len(df) < 5:
         raise ScalingLawsError(f"only {len(df)} points: a scaling law needs at least 5")
@@ -66,30 +73,12 @@ def fit_table(
         "n_groups": int(len(np.unique(g))),
         "columns": {**cols, "budget": budget, "group": group},
         "flops_convention": flops_convention or (f"column {cols['flops']!r}" if cols["flops"] else "6ND"),
+        "interval_levels": ["80%", "95%"],
     }
-
     if 3 in approaches:
-        best = fit_parametric(n, d, y, starts=chinchilla_starts()[::start_stride], workers=workers, screen=screen or None)
-        res = best.to_dict()
-        # Refits (bootstrap, holdout) start from the full fit and a coarse corner of
-        # Chinchilla's grid: 4,500 starts per refit would make intervals cost hours.
-        refit_starts = np.vstack([best.x, chinchilla_starts()[::450]])
-        if n_boot:
-            at_bound = []
-
-            def once(idx):
-                f = fit_parametric(n[idx], d[idx], y[idx], starts=refit_starts)
-                al = f.allocation()
-                at_bound.append(bool(f.at_bound))
-                return {"E": f.E, "A": f.A, "B": f.B, "alpha": f.alpha, "beta": f.beta, "a": al["a"], "b": al["b"]}, f.success
-
-            res["bootstrap"] = bootstrap(g, once, n_boot, seed)
-            # Converged, but with a parameter pinned at a bound: typical when a resample
-            # holds too few distinct models to identify the law. Counted, not hidden.
-            res["bootstrap"]["at_bound"] = int(sum(at_bound))
-        res["holdout"] = holdout_check(n, d, y, c, lambda *a: fit_parametric(*a, starts=refit_starts))
-        out["approach3"] = res
-
+        w = df[cols["weight"]].to_numpy(float) if cols["weight"] else None
+        out["approach3"] = _approach3(n, d, y, c, g, w, fix, n_boot, seed, workers,
+                                      dict(starts=chinchilla_starts()[::start_stride], screen=screen or None))
     if 2 in approaches:
         labels = df[budget].to_numpy(float) if budget else None
         budgets = common_budgets(c)
@@ -102,12 +91,12 @@ def fit_table(
 
         note = (f"isoFLOP profiles from column {budget!r}" if budget else
                 f"each run's loss interpolated along its own loss-versus-FLOPs points at {len(budgets)} "
-                "common budgets (the runs are not laid out on isoFLOP lines)")
+                "common budgets (the runs are not laid out on isoFLOP lines): " + INTERPOLATED_NOTE)
         res = iso(np.arange(len(y)))
         res.note = note
         out["approach2"] = res.to_dict()
         if n_boot:
-            out["approach2"]["bootstrap"] = bootstrap(g, lambda idx: _exponents(iso(idx)), n_boot, seed)
+            out["approach2"]["bootstrap"] = bootstrap(g, lambda idx: _exponents(iso(idx)), n_boot, seed, sizes=n)
 
     if 1 in approaches:
 
@@ -116,8 +105,54 @@ def fit_table(
 
         out["approach1"] = env(np.arange(len(y))).to_dict()
         if n_boot:
-            out["approach1"]["bootstrap"] = bootstrap(g, lambda idx: _exponents(env(idx)), n_boot, seed)
+            out["approach1"]["bootstrap"] = bootstrap(g, lambda idx: _exponents(env(idx)), n_boot, seed, sizes=n)
     return out
+
+
+# Measured by bench/calibrate.py (BENCHMARKS.md): on sweeps laid out as the workflow's
+# (each model trained to several budgets), the interpolated profiles bias a.
+INTERPOLATED_NOTE = "interpolating along runs biases a (bench/calibrate.py measures by how much)"
+
+
+def _approach3(n, d, y, c, g, w, fix, n_boot, seed, workers, search) -> dict:
+    """Approach 3 with its allocation in the data's own compute convention, bootstrap
+    intervals, the holdout and the leave-the-largest-model-out check; each refit runs
+    ``search`` (the fit's starts and screening) on its own points."""
+    per_token = PerTokenFlops.of_points(n, c, d)
+    span = (float(c.min()), float(c.max()))
+
+    def refit(sel, processes=1):
+        return fit_parametric(n[sel], d[sel], y[sel], workers=processes, weights=None if w is None else w[sel],
+                              fix=fix, **search)
+
+    best = refit(np.arange(len(y)), workers)
+    res = best.to_dict()
+    res.update({f"allocation_{k}": v for k, v in best.allocation_in(per_token, span).items()})
+    if not per_token.is_6nd:
+        res.pop("allocation_G")  # the closed form's constant: C = 6ND only
+    res["allocation_convention"] = ("C = 6ND, closed form" if per_token.is_6nd else
+                                    "the data's C: N_opt(C) minimises L(N, C/c(N)), c(N) = FLOPs per token "
+                                    "interpolated log-log between the runs; a, b = slopes over the data's FLOPs range")
+    res["allocation_flops_range"] = list(span)
+    res["per_token_flops"] = asdict(per_token)
+    if n_boot:
+        at_bound = {}
+
+        def once(idx):
+            f = refit(idx)
+            for p in f.at_bound:
+                at_bound[p] = at_bound.get(p, 0) + 1
+            at_bound["any"] = at_bound.get("any", 0) + bool(f.at_bound)
+            al = f.allocation_in(per_token, span)
+            return {"E": f.E, "A": f.A, "B": f.B, "alpha": f.alpha, "beta": f.beta, "a": al["a"], "b": al["b"]}, f.success
+
+        res["bootstrap"] = bootstrap(g, once, n_boot, seed, sizes=n)
+        # Converged, but with a parameter pinned at a bound: counted, not hidden.
+        res["bootstrap"]["at_bound"] = at_bound.pop("any", 0)
+        res["bootstrap"]["at_bound_by_parameter"] = at_bound
+    res["holdout"] = holdout_check(n, d, y, c, refit)
+    res["leave_largest_out"] = leave_largest_out(n, d, y, refit)
+    return res
 
 
 def _exponents(fit) -> tuple[dict, bool]:
@@ -125,9 +160,9 @@ def _exponents(fit) -> tuple[dict, bool]:
     return {"a": fit.a, "b": fit.b}, bool(ok)
 
 
-def summary_rows(result: dict) -> list[dict]:
-    """One row per approach: the exponents of N*(C) and D*(C) (with the 95% interval
-    where bootstrapped) and, for Approach 3, the law's parameters."""
+def summary_rows(result: dict, level: str = "95%") -> list[dict]:
+    """One row per approach: the exponents of N*(C) and D*(C) (with the ``level`` interval
+    where bootstrapped, named in the header) and, for Approach 3, the law's parameters."""
     rows = []
     for k in ("approach1", "approach2", "approach3"):
         if k not in result:
@@ -136,21 +171,57 @@ def summary_rows(result: dict) -> list[dict]:
         a = r.get("a", r.get("allocation_a"))
         b = r.get("b", r.get("allocation_b"))
         iv = r.get("bootstrap", {}).get("intervals", {})
-        row: dict = {"approach": int(k[-1]), "a (N* ∝ C^a)": _with_interval(a, iv.get("a")), "b (D* ∝ C^b)": _with_interval(b, iv.get("b"))}
+        row: dict = {"approach": int(k[-1]), f"a (N* ∝ C^a) [{level}]": _with_interval(a, iv.get("a"), level),
+                     f"b (D* ∝ C^b) [{level}]": _with_interval(b, iv.get("b"), level)}
         if k == "approach3":
             for p in ("E", "A", "B", "alpha", "beta"):
-                row[p] = _with_interval(r[p], iv.get(p))
+                mark = " (fixed)" if p in r.get("fixed", {}) else " (at bound)" if p in r.get("at_bound", []) else ""
+                row[p] = _with_interval(r[p], iv.get(p), level) + mark
         rows.append(row)
     return rows
 
 
-def _with_interval(v, interval) -> str:
+def _with_interval(v, interval, level: str = "95%") -> str:
     if v is None or not np.isfinite(v):
         return "n/a"
     if not interval:
         return f"{v:.4g}"
-    lo, hi = interval["95%"]
+    lo, hi = interval[level]
     return f"{v:.4g} [{lo:.3g}, {hi:.3g}]"
+
+
+def report_lines(result: dict) -> list[str]:
+    """What a reader must know besides the table: the extrapolation checks, how the
+    bootstrap went, and estimates that sit outside or at the edge of their own interval."""
+    out = []
+    a3 = result.get("approach3", {})
+    for key, what in (("holdout", "without the top 20% of points by compute"), ("leave_largest_out", "without the largest model")):
+        h = a3.get(key, {})
+        if h.get("n_test"):
+            out.append(f"approach 3 fitted {what} predicts its {h['n_test']} points to {100 * h['mean_abs_rel_error']:.2f}% "
+                       f"on average ({100 * h['max_abs_rel_error']:.2f}% worst, mean signed {100 * h['mean_rel_error']:+.2f}%)")
+    if "allocation_convention" in a3:
+        out.append(f"approach 3 allocation: {a3['allocation_convention']}")
+    for k in ("approach1", "approach2", "approach3"):
+        b = result.get(k, {}).get("bootstrap")
+        if not b:
+            continue
+        line = (f"approach {k[-1]} bootstrap: {b['n_boot']} resamples of {b['groups']} groups, {b['used']} in the "
+                f"intervals; {b['under_identified']} held fewer than {MIN_SIZES} model sizes (left out), "
+                f"{b['failed']} did not converge")
+        if "at_bound" in b:
+            by = ", ".join(f"{p} {c}" for p, c in sorted(b["at_bound_by_parameter"].items()))
+            line += f", {b['at_bound']} ended with a parameter at a bound" + (f" ({by})" if by else "")
+        out.append(line)
+        for key, iv in b["intervals"].items():
+            est = result[k].get(key, result[k].get(f"allocation_{key}"))
+            lo, hi = iv["95%"]
+            if est is not None and np.isfinite(est) and not lo < est < hi:
+                out.append(f"  warning: approach {k[-1]}'s {key} = {est:.4g} is not inside its own 95% interval "
+                           f"[{lo:.4g}, {hi:.4g}]: the estimator is skewed or biased on these points")
+    if "approach2" in result and result["approach2"].get("note"):
+        out.append(f"approach 2: {result['approach2']['note']}")
+    return out
 
 
 def point_sets(points: pd.DataFrame, predicted: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
@@ -183,7 +254,7 @@ def fit_sets(points: pd.DataFrame, fit_config: dict, flops_config: dict, workers
                 df, loss="val_loss", flops="flops", group="model", approaches=tuple(fit_config["approaches"]),
                 n_boot=fit_config["bootstrap"], seed=fit_config["seed"], workers=workers, flops_convention=conv,
                 start_stride=fit_config.get("start_stride", 1),
-                screen=fit_config.get("screen", 0),
+                screen=fit_config.get("screen", 0), fix=fit_config.get("fix") or None,
             )
         except ScalingLawsError as e:  # e.g. too few points: say so in the output, fit the other sets
             out["sets"][name] = {"skipped": str(e), "n_points": len(df)}

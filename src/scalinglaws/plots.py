@@ -92,49 +92,54 @@ def frontier(path, points: pd.DataFrame, fits: dict, colors, set_name: str):
                    label=f"{m} {kind}")
     a3 = fits.get("sets", {}).get(set_name, {}).get("approach3")
     if a3:
-        from scalinglaws.fit import ParametricFit
-
-        law = ParametricFit(**{k: a3[k] for k in ("E", "A", "B", "alpha", "beta")}, objective=0, grad_norm=0,
-                            success=True, n_starts=0, n_best=0)
-        # The allocation assumes C = 6ND; the x axis is in the configured convention.
-        # Map one to the other by the points' median ratio (it varies a little by model).
-        ratio = float(np.median(points.flops / (6 * points.params * points.tokens)))
+        law, per_token = _law(a3)
         c = np.logspace(np.log10(points.flops.min()), np.log10(points.flops.max()), 100)
-        ax.plot(c, law.predict(*law.optimal(c / ratio)), "k-", lw=1.5,
-                label=f"{set_name}: compute-optimal frontier (C = {ratio:.2f}·6ND)")
+        ax.plot(c, law.predict(*law.optimal(c, per_token)), "k-", lw=1.5,
+                label=f"{set_name}: compute-optimal frontier")
     ax.set_xscale("log")
-    ax.set(xlabel="training FLOPs", ylabel="validation loss", title="Loss against compute")
+    ax.set(xlabel=f"training FLOPs ({_convention(fits)})", ylabel="validation loss", title="Loss against compute")
     ax.legend(fontsize=7, ncol=2)
     _save(fig, path)
 
 
-def allocation(path, fits: dict, flops_range):
-    """N_opt(C) and D_opt(C) of each point set's Approach 3 law, with bootstrap 95% bands."""
-    from scalinglaws.fit import ParametricFit
+def _law(a3: dict):
+    """The Approach 3 law of a fits.json entry and the per-token FLOPs it was allocated in."""
+    from scalinglaws.fit import ParametricFit, PerTokenFlops
 
+    per_token = PerTokenFlops(**a3["per_token_flops"]) if "per_token_flops" in a3 else None
+    return ParametricFit.of(a3), per_token
+
+
+def _convention(fits: dict) -> str:
+    return fits.get("conventions", {}).get("flops", "6ND")
+
+
+def allocation(path, fits: dict, flops_range):
+    """N_opt(C) and D_opt(C) of each point set's Approach 3 law, in the experiment's FLOPs
+    convention, with bootstrap 95% bands."""
     c = np.logspace(np.log10(flops_range[0]), np.log10(flops_range[1]), 60)
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.0))
     for i, (name, res) in enumerate(fits.get("sets", {}).items()):
         a3 = res.get("approach3")
         if not a3:
             continue
-        law = ParametricFit(**{k: a3[k] for k in ("E", "A", "B", "alpha", "beta")}, objective=0, grad_norm=0,
-                            success=True, n_starts=0, n_best=0)
-        n_opt, d_opt = law.optimal(c)
+        law, per_token = _law(a3)
+        n_opt, d_opt = law.optimal(c, per_token)
         color = plt.get_cmap("tab10")(i)
-        axes[0].plot(c, n_opt, color=color, label=f"{name} (a = {law.allocation()['a']:.2f})")
-        axes[1].plot(c, d_opt, color=color, label=f"{name} (b = {law.allocation()['b']:.2f})")
+        axes[0].plot(c, n_opt, color=color, label=f"{name} (a = {a3['allocation_a']:.2f})")
+        axes[1].plot(c, d_opt, color=color, label=f"{name} (b = {a3['allocation_b']:.2f})")
         iv = a3.get("bootstrap", {}).get("intervals", {})
         if "a" in iv and "b" in iv:
             # Band: the exponent's 95% interval, pivoting at the middle of the range.
             mid = np.sqrt(c[0] * c[-1])
             for ax, y, key in ((axes[0], n_opt, "a"), (axes[1], d_opt, "b")):
-                y_mid = np.interp(np.log(mid), np.log(c), np.log(y))
+                ok = np.isfinite(y)
+                y_mid = np.interp(np.log(mid), np.log(c[ok]), np.log(y[ok]))
                 lo, hi = iv[key]["95%"]
                 ends = [np.exp(y_mid + e * np.log(c / mid)) for e in (lo, hi)]
                 ax.fill_between(c, np.minimum(*ends), np.maximum(*ends), color=color, alpha=0.12)
     for ax, what in zip(axes, ("N_opt (parameters)", "D_opt (tokens)")):
-        ax.set(xscale="log", yscale="log", xlabel="training FLOPs C", ylabel=what)
+        ax.set(xscale="log", yscale="log", xlabel=f"training FLOPs C ({_convention(fits)})", ylabel=what)
         ax.legend(fontsize=7)
     fig.suptitle("Compute-optimal allocation (Approach 3; bands: 95% bootstrap of the exponent)")
     _save(fig, path)
