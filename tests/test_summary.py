@@ -30,15 +30,28 @@ def test_flops_ratio_counts_the_trunk_once():
     # trunk to 2000 tokens + 20% of 1000 and of 2000; cosine: 1000 + 2000 (10 FLOPs a token)
     assert row.wsd_flops == pytest.approx(10 * (2000 + 200 + 400))
     assert row.ratio == pytest.approx(2600 / 3000)
+    # the paper's count: the trunk to the last fork step (1600) = D_max + 0.2 × 1000
+    assert row.wsd_flops_paper == pytest.approx(10 * (2000 + 200)) and row.ratio_paper == pytest.approx(2200 / 3000)
 
 
 def test_claims_count_what_holds():
-    c = claims(points())
-    assert c[0].startswith("1-sqrt 0.2 cooldown within 1% of cosine or below: 2 of 2")
-    assert c[1] == "1-sqrt at or below linear: 2 of 2"
-    assert c[2] == "SWA below the raw trunk checkpoint: 2 of 2"
-    assert c[3].endswith(f"{2600 / 3000:.3f}")
+    compute = {"totals": {"wsd (1-sqrt@0.2)": {"seconds_ratio_to_cosine": 0.91}}}
+    c = claims(points(), compute=compute)
+    # gaps to cosine: 2.99/3 - 1 = -0.33%, 2.49/2.5 - 1 = -0.40%: both within 1%, two-sided
+    assert c[0].startswith("1-sqrt 0.2 cooldown matches cosine (|gap| ≤ 1%): 2 of 2; signed gaps -0.40% to -0.33%")
+    assert c[1].startswith("1-sqrt at or below linear: 2 of 2")
+    assert c[2].startswith("SWA below the raw trunk checkpoint: 2 of 2")
+    assert f"{2600 / 3000:.3f} as run" in c[3] and f"{2200 / 3000:.3f} as the paper counts" in c[3]
+    assert c[3].endswith("measured job seconds: 0.910")
     assert "| m " in markdown(points())
+
+
+def test_a_cooldown_far_below_cosine_does_not_match_it():
+    p = points()
+    p.loc[(p.kind == "cooldown") & (p["shape"] == "1-sqrt"), "val_loss"] *= 0.95
+    c = claims(p)
+    assert "matches cosine (|gap| ≤ 1%): 0 of 2" in c[0] and "below cosine by more than 1%: 2" in c[0]
+    assert claims(p, tolerance=6)[0].startswith("1-sqrt 0.2 cooldown matches cosine (|gap| ≤ 6%): 2 of 2")
 
 
 def test_predictions_section_reports_errors_and_the_untrained_cooldowns():

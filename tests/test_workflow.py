@@ -61,6 +61,11 @@ def test_fits_and_compute_account(completed):
     wsd, cos = compute["totals"]["wsd (1-sqrt@0.2)"], compute["totals"]["cosine"]
     # one trunk to 60 steps + 20% cooldowns of 20, 40, 60 steps vs cosine runs of 20+40+60
     assert wsd["flops_ratio_to_cosine"] == pytest.approx((60 + 4 + 8 + 12) / 120)
+    # as Hägele et al. count it, the trunk stops at the last fork step, 48
+    assert wsd["flops_paper_ratio_to_cosine"] == pytest.approx((48 + 4 + 8 + 12) / 120)
+    summary = (completed / "results" / "smoke" / "summary.md").read_text()
+    assert f"{(48 + 4 + 8 + 12) / 120:.3f} as the paper counts it" in summary
+    assert f"measured job seconds: {wsd['seconds_ratio_to_cosine']:.3f}" in summary
     assert wsd["seconds"] > 0 and cos["seconds"] > 0
 
 

@@ -123,6 +123,7 @@ def _add_summary(sub):
     p.add_argument("points", type=Path)
     p.add_argument("--out", type=Path, help="also write the Markdown here")
     p.add_argument("--predictions", type=Path, help="a predictions.csv (rule predict) to summarise too")
+    p.add_argument("--compute", type=Path, help="a compute.json (rule compute): measured seconds beside the FLOPs")
 
 
 def _add_fit(sub):

@@ -229,7 +229,13 @@ def summary(args) -> None:
             predictions = pd.read_csv(args.predictions)
         except (OSError, ValueError) as e:
             raise ScalingLawsError(f"{args.predictions}: cannot read it as CSV ({e})") from None
-    text = markdown(_read_points(args.points), predictions)
+    compute = None
+    if args.compute:
+        try:
+            compute = json.loads(args.compute.read_text())
+        except (OSError, ValueError) as e:
+            raise ScalingLawsError(f"{args.compute}: cannot read it as JSON ({e})") from None
+    text = markdown(_read_points(args.points), predictions, compute)
     if args.out:
         args.out.write_text(text)
     print(text)

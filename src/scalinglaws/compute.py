@@ -45,7 +45,10 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
     for m in sweep.models:
         fpt = flops_per_token(sweep.model_config(m), conv["convention"], conv["params"])
         trunk_s = _total(seconds(f"trunk/{m}/step{s}") for s in sweep.trunk_steps(m))
-        entry = {"flops_per_token": fpt, "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": trunk_s}}
+        forks = [c.fork_step for c in sweep.cooldowns(m)]
+        entry = {"flops_per_token": fpt, "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": trunk_s},
+                 # Hägele et al.'s count of the savings stops the trunk at its last fork step
+                 "trunk_to_last_fork": {"tokens": max(forks, default=0) * sweep.tokens_per_step}}
         for (shape, frac), group in _by_cooldown(sweep.cooldowns(m)).items():
             entry.setdefault("cooldowns", {})[f"{shape}@{frac}"] = {
                 "tokens": sum(c.cooldown_steps for c in group) * sweep.tokens_per_step,
@@ -56,7 +59,7 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
                 "tokens": sweep.tokens("cosine", m),
                 "seconds": _total(seconds(f"cosine/{m}/tokens{t}") for t in sweep.budgets(m)),
             }
-        for part in [entry["trunk"], *entry.get("cooldowns", {}).values(), entry.get("cosine", {})]:
+        for part in [entry["trunk"], entry["trunk_to_last_fork"], *entry.get("cooldowns", {}).values(), entry.get("cosine", {})]:
             if part:
                 part["flops"] = part["tokens"] * fpt
         per_model[m] = entry
@@ -72,20 +75,25 @@ def _by_cooldown(cooldowns):
 
 def _totals(per_model: dict) -> dict:
     """WSD pipeline for each cooldown (the trunk + that shape's cooldowns), for all
-    cooldowns together, and the cosine sweep; ratios WSD / cosine."""
+    cooldowns together, and the cosine sweep; ratios WSD / cosine. ``flops`` counts the
+    trunk as run (to the largest budget), ``flops_paper`` only to its last fork step."""
     def add(parts, key):
         return _total(p[key] for p in parts)
 
     trunks = [e["trunk"] for e in per_model.values()]
+    to_forks = [e["trunk_to_last_fork"] for e in per_model.values()]
     labels = sorted({k for e in per_model.values() for k in e.get("cooldowns", {})})
     out = {}
     for label in labels + ["all cooldowns"]:
         cds = [c for e in per_model.values() for k, c in e.get("cooldowns", {}).items() if label in (k, "all cooldowns")]
         out[f"wsd ({label})"] = {key: add(trunks + cds, key) for key in ("flops", "seconds")}
+        out[f"wsd ({label})"]["flops_paper"] = add(to_forks + cds, "flops")
     cos = [e["cosine"] for e in per_model.values() if "cosine" in e]
     if cos:
         out["cosine"] = {key: add(cos, key) for key in ("flops", "seconds")}
         for name in [k for k in out if k.startswith("wsd")]:
+            paper = out[name]["flops_paper"]
+            out[name]["flops_paper_ratio_to_cosine"] = paper / out["cosine"]["flops"] if out["cosine"]["flops"] else None
             for key in ("flops", "seconds"):
                 num, den = out[name][key], out["cosine"][key]
                 out[name][f"{key}_ratio_to_cosine"] = None if num is None or not den else num / den

@@ -203,5 +203,7 @@ def table(rows: list[dict], totals: dict, rates: dict | None = None) -> str:
         lines.append("")
     for name, t in totals.items():
         if "flops_ratio_to_cosine" in t:
-            lines.append(f"{name}: {t['flops']:.3g} FLOPs, {t['flops_ratio_to_cosine']:.3f} × the cosine sweep's {totals['cosine']['flops']:.3g}")
+            lines.append(f"{name}: {t['flops']:.3g} FLOPs, {t['flops_ratio_to_cosine']:.3f} × the cosine sweep's "
+                         f"{totals['cosine']['flops']:.3g} as run (the trunk to the largest budget); "
+                         f"{t['flops_paper_ratio_to_cosine']:.3f} × as Hägele et al. count it (to the last fork step)")
     return "\n".join(lines)

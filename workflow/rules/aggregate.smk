@@ -18,7 +18,7 @@ rule aggregate:
 # The paper's claims checked on the points, as Markdown (what `make demo` prints).
 rule summary:
     input:
-        **with_predictions(points=LAYOUT.points),
+        **with_predictions(points=LAYOUT.points, compute=LAYOUT.compute),
     output:
         LAYOUT.summary,
     log:
@@ -28,4 +28,4 @@ rule summary:
     params:
         predictions=predictions_flag,
     shell:
-        "scalinglaws summary {input.points} {params.predictions} --out {output} > {log} 2>&1"
+        "scalinglaws summary {input.points} {params.predictions} --compute {input.compute} --out {output} > {log} 2>&1"
