@@ -205,6 +205,8 @@ def test_bootstrap_leaves_out_resamples_with_too_few_sizes():
     assert out["used"] == len(fitted) and set(fitted) == {3}
     assert out["used"] + out["under_identified"] == 300 and 40 < out["used"] < 95
     assert "left out of the intervals" in out["note"]
+    # three groups: a resample with all three sizes is the original set, every time
+    assert out["distinct_resamples"] == 1 and "the intervals have no width" in out["note"]
 
 
 def test_leave_the_largest_model_out():
@@ -253,3 +255,13 @@ def test_E_stays_below_the_lowest_loss():
     assert fit.E <= low.min() * (1 + 1e-9) and "E" in fit.at_bound
     clean = fit_parametric(n, d, loss, screen=100)
     assert clean.E == pytest.approx(1.69, rel=1e-3) and clean.at_bound == []
+
+
+def test_isoflop_budgets_lie_where_three_runs_reach():
+    from scalinglaws.fit import covered_budgets
+
+    group = np.repeat(["a", "b", "c", "d"], 2)
+    flops = np.array([1, 10, 5, 50, 8, 80, 40, 400], float)  # a: 1–10, b: 5–50, c: 8–80, d: 40–400
+    budgets = covered_budgets(group, flops, count=5)
+    assert len(budgets) == 5 and budgets.min() >= 8 * (1 - 1e-9) and budgets.max() <= 50 * (1 + 1e-9)
+    assert covered_budgets(group, flops, min_runs=4).size == 0

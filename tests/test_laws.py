@@ -74,7 +74,9 @@ def test_fit_cli_on_any_csv(tmp_path):
     fit = json.loads((tmp_path / "f.json").read_text())
     assert fit["approach3"]["alpha"] == pytest.approx(0.34, rel=1e-3)
     assert fit["flops_convention"] == "6ND"
-    assert "approach |" in r.stdout and "[95%]" in r.stdout and "predicts its" in r.stdout
+    assert "approach |" in r.stdout and "predicts its" in r.stdout
+    booted = _cli(tmp_path / "p.csv", "--params-col", "N", "--tokens-col", "D", "--approach", "3", "--bootstrap", "3")
+    assert "a (N* ∝ C^a) [95%]" in booted.stdout and "approach 3 bootstrap: 3 resamples of 6 groups" in booted.stdout
     bad = _cli(tmp_path / "p.csv", "--where", "kind ==")
     assert bad.returncode == 1 and "--where 'kind =='" in bad.stderr
 
@@ -91,26 +93,27 @@ def test_fit_cli_on_published_isoflop_points(tmp_path):
 
 
 def test_the_three_approaches_agree_in_appendix_F_compute():
-    """Runs of 29 model widths, each evaluated at 40 token counts, loss from a known law and
-    C from Chinchilla's appendix F (1.3–3.5 × 6ND at these sizes). Solved in that C,
-    Approach 3's a matches Approach 2's within 0.005 and Approach 1's (a staircase over
-    29 sizes) within 0.03; the closed form that assumes C = 6ND is 0.013 off."""
+    """Runs of 29 model widths at a 2,048-token context, each evaluated at 40 token counts,
+    loss from a known law and C from Chinchilla's appendix F (2.3–10 × 6ND at these sizes).
+    Solved in that C, Approach 3's a matches Approach 2's within 0.015 and Approach 1's
+    within 0.01 (measured: 0.012 and 0.006; the exponent drifts with C, and each approach
+    weights the budgets differently); the closed form that assumes C = 6ND is 0.026 off."""
     from scalinglaws.architecture import ModelConfig
     from scalinglaws.flops import flops_per_token, param_counts
 
     truth = ParametricFit.of(dict(E=1.5, A=60.0, B=200.0, alpha=0.34, beta=0.28))
     rows = []
     for width in range(32, 264, 8):
-        cfg = ModelConfig(vocab_size=256, d_model=width, n_layers=4, n_heads=4, seq_len=512)
+        cfg = ModelConfig(vocab_size=256, d_model=width, n_layers=4, n_heads=4, seq_len=2048)
         n, per_token = param_counts(cfg)["params"], flops_per_token(cfg)
         for d in np.logspace(5, 9.5, 40):
             rows.append(dict(model=f"d{width}", params=n, tokens=d, flops=per_token * d, loss=float(truth.predict(n, d))))
     out = fit_table(pd.DataFrame(rows), flops="flops", group="model", screen=100)
     a3 = out["approach3"]["allocation_a"]
     assert out["approach3"]["alpha"] == pytest.approx(0.34, rel=1e-6)
-    assert out["approach2"]["a"] == pytest.approx(a3, abs=0.005)
-    assert out["approach1"]["a"] == pytest.approx(a3, abs=0.03)
-    assert abs(a3 - truth.allocation()["a"]) > 0.01
+    assert out["approach2"]["a"] == pytest.approx(a3, abs=0.015)
+    assert out["approach1"]["a"] == pytest.approx(a3, abs=0.01)
+    assert abs(a3 - truth.allocation()["a"]) > 0.02
     assert "allocation_G" not in out["approach3"] and "interpolated log-log" in out["approach3"]["allocation_convention"]
 
 

@@ -69,3 +69,19 @@ def test_predictions_section_reports_errors_and_the_untrained_cooldowns():
     assert "- cosine: 1 runs predicted" in text and "worst 1.00%" in text
     assert "1 cooldowns were predicted and not trained" in text and "2.9500" in text
     assert "Predicted before training" not in markdown(points())
+
+
+def test_a_second_baseline_is_compared_pointwise():
+    p = points().assign(final_lr_fraction=float("nan"))
+    p.loc[p.kind == "cosine", "final_lr_fraction"] = 0.1
+    to_zero = p[p.kind == "cosine"].assign(final_lr_fraction=0.0, val_loss=lambda d: d.val_loss * 1.02)
+    both = pd.concat([p, to_zero], ignore_index=True)
+    w = losses(both)
+    assert {"cosine", "cosine→0", "1-sqrt@0.2 vs cosine→0 %"} <= set(w.columns)
+    assert w["1-sqrt@0.2 vs cosine→0 %"].iloc[0] == pytest.approx(100 * (2.99 / 3.06 - 1))
+    c = claims(both)
+    assert c[0].startswith("1-sqrt 0.2 cooldown matches cosine (|gap| ≤ 1%): 2 of 2")  # still the primary
+    assert any(line.startswith("1-sqrt 0.2 cooldown against cosine→0 (cosine to 0 of peak): 0 of 2") for line in c)
+    assert any(line.startswith("cosine→0 against cosine: lower at 0 of 2; signed gaps +2.00%") for line in c)
+    # the equivalent sweep is counted once, not once per baseline
+    assert flops_ratios(both).ratio.iloc[0] == pytest.approx(flops_ratios(points()).ratio.iloc[0])

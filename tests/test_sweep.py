@@ -94,3 +94,46 @@ def test_compute_accounting_in_tokens():
 def test_semantic_errors_name_the_key(over, match):
     with pytest.raises(ScalingLawsError, match=match):
         Sweep(config(**over))
+
+
+def test_several_cosine_baselines_some_budgets_only():
+    s = Sweep(config(budgets=[2560, 5120, 7680], cosine={"final_fraction": None, "final_fractions": [0.1, 0.0], "budgets": [0, -1]}))
+    runs = s.baselines("a")
+    assert [(b.tokens, b.final_fraction, b.primary) for b in runs] == [(2560, 0.1, True), (7680, 0.1, True),
+                                                                        (2560, 0.0, False), (7680, 0.0, False)]
+    assert [b.label for b in runs[1:3]] == ["cosine", "cosine→0"]
+    assert runs[2].directory == "cosine-final0" and runs[0].job == "cosine/a/tokens2560"
+    assert s.baseline("cosine-final0", "a", "7680") == runs[3]
+    # savings are counted against the whole primary sweep, trained or not
+    assert s.tokens("cosine", "a") == 2560 + 5120 + 7680
+    assert Sweep(config()).cosine_final_fractions == [0.1]
+    assert Sweep(config(cosine={"enabled": False})).baselines() == []
+
+
+@pytest.mark.parametrize("cosine, message", [
+    ({"final_fractions": [0.1, 0.0]}, r"final_fraction \(0.1\) and final_fractions \(\[0.1, 0.0\]\) are both set"),
+    ({"final_fraction": None, "final_fractions": [0.0, 0.0]}, r"cosine.final_fractions: \[0.0, 0.0\] repeats a value"),
+    ({"budgets": [2]}, r"cosine.budgets: \[2\] is out of range for the 2 budgets of model 'a'"),
+])
+def test_bad_baselines_are_config_errors(cosine, message):
+    with pytest.raises(ScalingLawsError, match=message):
+        Sweep(config(cosine=cosine))
+
+
+def test_budgets_per_parameter_round_to_whole_windows():
+    from scalinglaws.flops import param_counts
+
+    s = Sweep(config(budgets=[2560], budgets_per_param=[1, 2.5]))
+    n = param_counts(s.model_config("a"))["params_non_embedding"]
+    unit = 640  # the SWA window: 5 steps of 128 tokens
+    assert s.budget_unit == unit
+    assert s.budgets("a") == [2560, round(n / unit) * unit, round(2.5 * n / unit) * unit]
+    no_swa = Sweep(config(budgets=[], budgets_per_param=[1], swa={"enabled": False}))
+    assert no_swa.budgets("a") == [round(n / 128) * 128]
+    own = config(budgets_per_param=[4])
+    own["models"] = [{**own["models"][0], "budgets": [1280]}]
+    assert Sweep(own).budgets("a") == [1280]  # a model's own budgets replace every global one
+    with pytest.raises(ScalingLawsError, match="has none"):
+        Sweep(config(budgets=[]))
+    with pytest.raises(ScalingLawsError, match="rounded to whole multiples of 640 tokens"):
+        Sweep(config(budgets=[], budgets_per_param=[1, 1.01]))

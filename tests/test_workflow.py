@@ -28,9 +28,11 @@ def test_complete_run_writes_points_and_then_has_nothing_to_do(completed):
     points = pd.read_csv(completed / "results" / "smoke" / "points.csv")
     assert list(points.columns) == [
         "model", "params", "params_non_embedding", "tokens", "flops", "kind", "shape", "cooldown_fraction", "step", "val_loss",
+        "final_lr_fraction",
     ]
     assert sorted(points.kind.unique()) == ["cooldown", "cosine", "swa", "trunk"]
-    assert len(points) == 2 * 3 * (1 + 1 + 2 + 1)  # models × budgets × (trunk, cosine, 2 shapes, swa)
+    assert len(points) == 2 * 3 * (1 + 2 + 2 + 1)  # models × budgets × (trunk, 2 cosine baselines, 2 shapes, swa)
+    assert sorted(points[points.kind == "cosine"].final_lr_fraction.unique()) == [0.0, 0.1]
     assert points.val_loss.between(0.5, 6).all()
     assert planned_jobs(completed) == []
 
@@ -53,7 +55,8 @@ def test_fits_and_compute_account(completed):
         raise AssertionError(f"fits.json holds {constant}")
 
     fits = json.loads((completed / "results" / "smoke" / "fits.json").read_text(), parse_constant=strict)
-    assert sorted(fits["sets"]) == ["cooldown 1-sqrt@0.2", "cooldown linear@0.2", "cosine", "swa", "trunk"]
+    assert sorted(fits["sets"]) == ["cooldown 1-sqrt@0.2", "cooldown linear@0.2", "cosine", "cosine→0", "swa", "trunk"]
+    assert fits["pointwise"]["1-sqrt@0.2 vs cosine→0"]["n"] == 6 and "cooldown linear@0.2 vs cosine→0" in fits["comparison"]
     a3 = fits["sets"]["cosine"]["approach3"]
     assert a3["n_starts"] == 500 and a3["bootstrap"]["n_boot"] == 5
     assert "cooldown 1-sqrt@0.2 vs cosine" in fits["comparison"]
@@ -87,7 +90,7 @@ def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_comp
         f"results/smoke/cooldown/{m}/{shape}/f0.2/tokens10240.pt" for m in ("a", "b") for shape in ("1-sqrt", "linear")
     ]
     assert sorted(out for r, out in jobs if r in ("swa", "cosine")) == sorted(
-        [f"results/smoke/swa/{m}/tokens10240.pt" for m in ("a", "b")] + [f"results/smoke/cosine/{m}/tokens10240.pt" for m in ("a", "b")]
+        [f"results/smoke/{d}/{m}/tokens10240.pt" for m in ("a", "b") for d in ("swa", "cosine", "cosine-final0")]
     )
     evals = [out for r, out in jobs if r == "evaluate"]  # the others evaluate in their own jobs
     # the new budget's trunk checkpoint, and its fork step's (for the predict rule)
@@ -105,6 +108,22 @@ def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
     assert sorted(r for r, _ in planned_jobs(copy_of_completed)) == ANALYSIS
 
 
+def test_baselines_at_some_budgets_only_retrain_nothing_and_count_the_whole_sweep(copy_of_completed):
+    """cosine.budgets [-1]: the baselines only at the largest budget; the existing runs
+    at the others are simply not read, and the savings still count the whole cosine sweep."""
+    import json
+
+    edit_config(copy_of_completed, lambda c: c["cosine"].update(budgets=[-1]))
+    assert {r for r, _ in planned_jobs(copy_of_completed)} <= {"all", *ANALYSIS}
+    snakemake(copy_of_completed, "--cores", "2", "results/smoke/compute.json", "results/smoke/points.csv")
+    compute = json.loads((copy_of_completed / "results" / "smoke" / "compute.json").read_text())
+    cos = compute["models"]["a"]["cosine"]
+    assert cos["tokens"] == 2560 + 5120 + 7680 and cos["seconds_estimated"] is True
+    assert compute["models"]["a"]["other baselines"]["cosine→0"]["tokens"] == 7680
+    points = (copy_of_completed / "results" / "smoke" / "points.csv").read_text()
+    assert points.count(",cosine,") == 2 * 2  # models × baselines, at one budget
+
+
 def test_predictions_of_the_smoke_run(completed):
     """Every cooldown and cosine run predicted per model from its trunk and its largest
     1-sqrt cooldown; the errors are those of predictions.csv against points.csv."""
@@ -116,7 +135,8 @@ def test_predictions_of_the_smoke_run(completed):
     fit = table[table.role == "fit"]
     assert sorted(fit.model) == ["a", "b"] and set(fit.tokens) == {7680} and set(fit["shape"]) == {"1-sqrt"}
     keys = ["model", "kind", "tokens", "step"]
-    merged = table.merge(points[points.kind.isin(["cooldown", "cosine"])], on=keys, suffixes=("", "_p"))
+    primary = (points.kind == "cosine") & (points.final_lr_fraction == 0.1)  # the baseline predicted
+    merged = table.merge(points[(points.kind == "cooldown") | primary], on=keys, suffixes=("", "_p"))
     merged = merged[merged["shape"].fillna("") == merged["shape_p"].fillna("")]
     assert len(merged) == len(table)
     assert (merged.measured_loss == merged.val_loss).all()
@@ -178,7 +198,7 @@ def test_predicted_only_cooldowns_are_not_trained(tmp_path):
         (lambda c: c["cooldown"].update(final_fraction=0.05), {"cooldown", *ANALYSIS}),
         # final models are evaluated in the jobs that made them (eval.in_training_job)
         (lambda c: c["eval"].update(tokens=4096), {"evaluate", "cooldown", "cosine", "swa", *ANALYSIS}),
-        (lambda c: c.setdefault("cosine", {}).update(final_fraction=0.2), {"cosine", *ANALYSIS}),
+        (lambda c: c.setdefault("cosine", {}).update(final_fractions=[0.2, 0.0]), {"cosine", *ANALYSIS}),
         ("edit the cooldown rule", {"cooldown", *ANALYSIS}),
     ],
     ids=["device", "cooldown.final_fraction", "eval.tokens", "cosine.final_fraction", "code"],
@@ -394,13 +414,15 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
     assert {rule: r["jobs"] for rule, r in rows.items()} == {rule: n for rule, n in dry.items() if rule != "all"}
     results = completed / "results" / "smoke"
     for rule in ("trunk", "cooldown", "cosine", "swa"):
-        written = sum(p.stat().st_size for p in (results / rule).rglob("*.pt"))
+        written = sum(p.stat().st_size for d in results.glob(f"{rule}*") for p in d.rglob("*.pt"))
         assert rows[rule]["disk"] == pytest.approx(written, rel=0.03), rule
     layout = Layout(str(results))
     assert planning.data_bytes(config, layout, 256) == sum((results / "data" / f).stat().st_size for f in ("train.bin", "val.bin"))
     compute = json.loads((results / "compute.json").read_text())
     assert rows["trunk"]["flops"] + rows["cooldown"]["flops"] == pytest.approx(compute["totals"]["wsd (all cooldowns)"]["flops"], rel=1e-12)
-    assert rows["cosine"]["flops"] == pytest.approx(compute["totals"]["cosine"]["flops"], rel=1e-12)
+    # plan counts what is trained (both baselines); compute.json's cosine is the sweep replaced (the first)
+    other = sum(e["other baselines"]["cosine→0"]["flops"] for e in compute["models"].values())
+    assert rows["cosine"]["flops"] == pytest.approx(compute["totals"]["cosine"]["flops"] + other, rel=1e-12)
 
 
 def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
@@ -416,10 +438,10 @@ def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
     assert "scalinglaws train" in r.stdout and "--eval-out" not in r.stdout
     jobs = planned_jobs(wd)
     evaluated = sorted(out for rule, out in jobs if rule == "evaluate")
-    # 2 models × 3 budgets × (trunk, cosine, swa, 2 cooldowns), and the 3 fork steps' trunk
-    # checkpoints per model that the predict rule reads
-    assert len(evaluated) == 2 * 3 * 5 + 2 * 3
-    assert {out.split("/")[3] for out in evaluated} == {"trunk", "cooldown", "cosine", "swa"}
+    # 2 models × 3 budgets × (trunk, 2 cosine baselines, swa, 2 cooldowns), and the 3 fork
+    # steps' trunk checkpoints per model that the predict rule reads
+    assert len(evaluated) == 2 * 3 * 6 + 2 * 3
+    assert {out.split("/")[3] for out in evaluated} == {"trunk", "cooldown", "cosine", "cosine-final0", "swa"}
     rows = planning.plan(planning.load_config([wd / "smoke.yaml"], wd), 256)
     assert {row["rule"]: row["jobs"] for row in rows} == {rule: n for rule, n in Counter(r for r, _ in jobs).items() if rule != "all"}
 

@@ -55,15 +55,37 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
                 "seconds": _total(seconds(f"cooldown/{m}/{shape}/f{frac}/tokens{c.tokens}") for c in group),
             }
         if sweep.config["cosine"]["enabled"]:
-            entry["cosine"] = {
-                "tokens": sweep.tokens("cosine", m),
-                "seconds": _total(seconds(f"cosine/{m}/tokens{t}") for t in sweep.budgets(m)),
-            }
-        for part in [entry["trunk"], entry["trunk_to_last_fork"], *entry.get("cooldowns", {}).values(), entry.get("cosine", {})]:
+            entry["cosine"] = _equivalent_sweep(sweep, m, seconds)
+            for label, runs in _by_label(b for b in sweep.baselines(m) if not b.primary).items():
+                entry.setdefault("other baselines", {})[label] = {
+                    "tokens": sum(b.tokens for b in runs), "seconds": _total(seconds(b.job) for b in runs)}
+        parts = [entry["trunk"], entry["trunk_to_last_fork"], *entry.get("cooldowns", {}).values(), entry.get("cosine", {}),
+                 *entry.get("other baselines", {}).values()]
+        for part in parts:
             if part:
                 part["flops"] = part["tokens"] * fpt
         per_model[m] = entry
     return {"flops_convention": conv, "models": per_model, "totals": _totals(per_model)}
+
+
+def _equivalent_sweep(sweep: Sweep, model: str, seconds) -> dict:
+    """The cosine sweep the method replaces: the primary baseline at every budget. Its
+    seconds are measured where every such run was trained; where cosine.budgets trained
+    only some, they are the trained runs' seconds per token times all the tokens
+    (``seconds_estimated``)."""
+    tokens = sweep.tokens("cosine", model)
+    runs = [b for b in sweep.baselines(model) if b.primary]
+    measured = _total(seconds(b.job) for b in runs)
+    if len(runs) == len(sweep.budgets(model)) or measured is None or not runs:
+        return {"tokens": tokens, "seconds": measured}
+    return {"tokens": tokens, "seconds": measured * tokens / sum(b.tokens for b in runs), "seconds_estimated": True}
+
+
+def _by_label(baselines):
+    out = {}
+    for b in baselines:
+        out.setdefault(b.label, []).append(b)
+    return out
 
 
 def _by_cooldown(cooldowns):

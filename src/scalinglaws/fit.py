@@ -243,19 +243,25 @@ class ParametricFit:
         r = minimize_scalar(loss, bounds=(u[i - 1], u[i + 1]), method="bounded", options={"xatol": 1e-10})
         return float(np.exp(r.x))
 
-    def allocation_in(self, per_token: PerTokenFlops, flops_range) -> dict:
+    def allocation_in(self, per_token: PerTokenFlops, flops_range, n_range=None) -> dict:
         """The exponents of N_opt(C) ∝ C^a and D_opt(C) ∝ C^b in the convention ``per_token``:
-        the slopes of log N_opt and log D_opt against log C over ``flops_range`` (20
-        log-spaced budgets). For C = 6ND they are β/(α+β) and α/(α+β) at every C."""
+        the slopes of log N_opt and log D_opt against log C over ``flops_range`` (40
+        log-spaced budgets), kept to the budgets whose N_opt lies in ``n_range`` (the sizes
+        trained, where c(N) is known and Approaches 1 and 2 can bracket the optimum) when
+        at least two do. For C = 6ND they are β/(α+β) and α/(α+β) at every C."""
         if per_token.is_6nd:
             al = self.allocation()
             return {"a": al["a"], "b": al["b"], "G": al["G"]}
-        c = np.logspace(*np.log10(flops_range), 20)
+        c = np.logspace(*np.log10(flops_range), 40)
         n_opt, d_opt = self.optimal(c, per_token)
         ok = np.isfinite(n_opt)
+        if n_range is not None:
+            inside = ok & (n_opt >= n_range[0]) & (n_opt <= n_range[1])
+            ok = inside if inside.sum() >= 2 else ok
         if ok.sum() < 2:
             return {"a": float("nan"), "b": float("nan")}
-        return {"a": PowerLaw.fit(c[ok], n_opt[ok]).exponent, "b": PowerLaw.fit(c[ok], d_opt[ok]).exponent}
+        return {"a": PowerLaw.fit(c[ok], n_opt[ok]).exponent, "b": PowerLaw.fit(c[ok], d_opt[ok]).exponent,
+                "flops_range": [float(c[ok].min()), float(c[ok].max())]}
 
     def to_dict(self) -> dict:
         return {**asdict(self), **{f"allocation_{k}": v for k, v in self.allocation().items()}}
@@ -383,13 +389,18 @@ def fit_isoflop(n, d, loss, budget, window: float = 4.0, min_points: int = 3) ->
     """Approach 2 on points grouped by compute budget (``budget``: the label of each point).
 
     Per budget, a parabola in log N is fitted to the points within a factor ``window`` of
-    the lowest-loss point; its vertex is N*, and D* comes from a straight line of log D
+    the lowest-loss point (skipped where that point is the smallest or largest N: the
+    optimum is not bracketed); its vertex is N*, and D* comes from a straight line of log D
     against log N through the same points, evaluated at the vertex (convention-free)."""
     n, d, loss, budget = (np.asarray(v, float) for v in (n, d, loss, budget))
     cs, ns, ds, ls, skipped = [], [], [], [], []
     for c in np.unique(budget):
         sel = budget == c
         ln, ld, y = np.log(n[sel]), np.log(d[sel]), loss[sel]
+        if ln[np.argmin(y)] in (ln.min(), ln.max()):
+            skipped.append({"flops": float(c), "reason": "the lowest loss is at the smallest or largest model: "
+                            "the optimum is not bracketed"})
+            continue
         near = np.abs(ln - ln[np.argmin(y)]) <= np.log(window)
         if near.sum() < min_points:
             skipped.append({"flops": float(c), "reason": f"{int(near.sum())} points within {window}× of the minimum"})
@@ -431,6 +442,20 @@ def common_budgets(flops, count: int = 12) -> np.ndarray:
     return np.logspace(np.log10(f.min()), np.log10(f.max()), count)
 
 
+def covered_budgets(group, flops, count: int = 12, min_runs: int = 3) -> np.ndarray:
+    """``count`` log-spaced compute budgets among those that at least ``min_runs`` runs
+    reach (each run spans its own FLOPs range): where an isoFLOP parabola can be fitted.
+    Budgets spread over the whole range instead fall mostly where one or two runs are."""
+    group, flops = np.asarray(group), np.asarray(flops, float)
+    ranges = np.array([(flops[group == g].min(), flops[group == g].max()) for g in np.unique(group)])
+    grid = common_budgets(flops, 400)
+    reached = ((ranges[:, :1] <= grid[None]) & (grid[None] <= ranges[:, 1:])).sum(axis=0)
+    kept = grid[reached >= min_runs]
+    if len(kept) <= count:
+        return kept
+    return kept[np.round(np.linspace(0, len(kept) - 1, count)).astype(int)]
+
+
 def fit_envelope(group, n, d, flops, loss, count: int = 50) -> OptimaFit:
     """Approach 1: at each of ``count`` log-spaced compute values, the run with the lowest
     (interpolated) loss; N* and D* are that run's, then power laws in C. A compute value
@@ -466,7 +491,7 @@ def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0
     labels = np.unique(groups)
     members = {g: np.flatnonzero(groups == g) for g in labels}
     rng = np.random.default_rng(seed)
-    samples, failed, under = [], 0, 0
+    samples, failed, under, draws = [], 0, 0, set()
     for _ in range(n_boot):
         draw = rng.choice(labels, size=len(labels), replace=True)
         idx = np.concatenate([members[g] for g in draw])
@@ -479,13 +504,21 @@ def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0
             values, ok = None, False
         if ok and values is not None and all(np.isfinite(v) for v in values.values()):
             samples.append(values)
+            draws.add(tuple(sorted(draw)))
         else:
             failed += 1
     out = {"n_boot": n_boot, "failed": failed, "under_identified": under, "used": len(samples),
-           "groups": len(labels), "intervals": {}}
+           "distinct_resamples": len(draws), "groups": len(labels), "intervals": {}}
+    notes = []
     if under:
-        out["note"] = (f"{under} of {n_boot} resamples held fewer than {MIN_SIZES} distinct model sizes, which "
-                       "cannot identify the law: left out of the intervals")
+        notes.append(f"{under} of {n_boot} resamples held fewer than {MIN_SIZES} distinct model sizes, which "
+                     "cannot identify the law: left out of the intervals")
+    if len(draws) == 1 and len(samples) > 1:
+        # e.g. three models: the only resamples with three sizes are the original set
+        notes.append("every resample in the intervals is the original set of runs: the intervals have no width "
+                     "and measure nothing; more model sizes are needed")
+    if notes:
+        out["note"] = "; ".join(notes)
     for key in samples[0] if samples else []:
         v = np.array([s[key] for s in samples])
         out["intervals"][key] = {

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws import ScalingLawsError
+from scalinglaws.points import labels
 from scalinglaws.fit import (
-    PerTokenFlops, bootstrap, chinchilla_starts, common_budgets, fit_envelope, fit_isoflop, fit_parametric,
+    PerTokenFlops, bootstrap, chinchilla_starts, covered_budgets, fit_envelope, fit_isoflop, fit_parametric,
     MIN_SIZES, holdout_check, isoflop_profiles, leave_largest_out,
 )
 
@@ -81,7 +82,7 @@ def fit_table(
                                       dict(starts=chinchilla_starts()[::start_stride], screen=screen or None))
     if 2 in approaches:
         labels = df[budget].to_numpy(float) if budget else None
-        budgets = common_budgets(c)
+        budgets = covered_budgets(g, c)
 
         def iso(idx):
             if labels is not None:
@@ -91,7 +92,7 @@ def fit_table(
 
         note = (f"isoFLOP profiles from column {budget!r}" if budget else
                 f"each run's loss interpolated along its own loss-versus-FLOPs points at {len(budgets)} "
-                "common budgets (the runs are not laid out on isoFLOP lines): " + INTERPOLATED_NOTE)
+                "budgets that at least 3 runs reach (the runs are not laid out on isoFLOP lines): " + INTERPOLATED_NOTE)
         res = iso(np.arange(len(y)))
         res.note = note
         out["approach2"] = res.to_dict()
@@ -119,7 +120,7 @@ def _approach3(n, d, y, c, g, w, fix, n_boot, seed, workers, search) -> dict:
     intervals, the holdout and the leave-the-largest-model-out check; each refit runs
     ``search`` (the fit's starts and screening) on its own points."""
     per_token = PerTokenFlops.of_points(n, c, d)
-    span = (float(c.min()), float(c.max()))
+    span, sizes = (float(c.min()), float(c.max())), (float(n.min()), float(n.max()))
 
     def refit(sel, processes=1):
         return fit_parametric(n[sel], d[sel], y[sel], workers=processes, weights=None if w is None else w[sel],
@@ -127,13 +128,14 @@ def _approach3(n, d, y, c, g, w, fix, n_boot, seed, workers, search) -> dict:
 
     best = refit(np.arange(len(y)), workers)
     res = best.to_dict()
-    res.update({f"allocation_{k}": v for k, v in best.allocation_in(per_token, span).items()})
+    res.update({f"allocation_{k}": v for k, v in best.allocation_in(per_token, span, sizes).items()})
     if not per_token.is_6nd:
         res.pop("allocation_G")  # the closed form's constant: C = 6ND only
     res["allocation_convention"] = ("C = 6ND, closed form" if per_token.is_6nd else
                                     "the data's C: N_opt(C) minimises L(N, C/c(N)), c(N) = FLOPs per token "
-                                    "interpolated log-log between the runs; a, b = slopes over the data's FLOPs range")
-    res["allocation_flops_range"] = list(span)
+                                    "interpolated log-log between the runs; a, b = slopes over the budgets of the "
+                                    "data's FLOPs range whose N_opt lies within the sizes trained")
+    res.setdefault("allocation_flops_range", list(span))
     res["per_token_flops"] = asdict(per_token)
     if n_boot:
         at_bound = {}
@@ -143,7 +145,7 @@ def _approach3(n, d, y, c, g, w, fix, n_boot, seed, workers, search) -> dict:
             for p in f.at_bound:
                 at_bound[p] = at_bound.get(p, 0) + 1
             at_bound["any"] = at_bound.get("any", 0) + bool(f.at_bound)
-            al = f.allocation_in(per_token, span)
+            al = f.allocation_in(per_token, span, sizes)
             return {"E": f.E, "A": f.A, "B": f.B, "alpha": f.alpha, "beta": f.beta, "a": al["a"], "b": al["b"]}, f.success
 
         res["bootstrap"] = bootstrap(g, once, n_boot, seed, sizes=n)
@@ -171,8 +173,9 @@ def summary_rows(result: dict, level: str = "95%") -> list[dict]:
         a = r.get("a", r.get("allocation_a"))
         b = r.get("b", r.get("allocation_b"))
         iv = r.get("bootstrap", {}).get("intervals", {})
-        row: dict = {"approach": int(k[-1]), f"a (N* ∝ C^a) [{level}]": _with_interval(a, iv.get("a"), level),
-                     f"b (D* ∝ C^b) [{level}]": _with_interval(b, iv.get("b"), level)}
+        named = f" [{level}]" if any("bootstrap" in result.get(x, {}) for x in ("approach1", "approach2", "approach3")) else ""
+        row: dict = {"approach": int(k[-1]), f"a (N* ∝ C^a){named}": _with_interval(a, iv.get("a"), level),
+                     f"b (D* ∝ C^b){named}": _with_interval(b, iv.get("b"), level)}
         if k == "approach3":
             for p in ("E", "A", "B", "alpha", "beta"):
                 mark = " (fixed)" if p in r.get("fixed", {}) else " (at bound)" if p in r.get("at_bound", []) else ""
@@ -207,12 +210,14 @@ def report_lines(result: dict) -> list[str]:
         if not b:
             continue
         line = (f"approach {k[-1]} bootstrap: {b['n_boot']} resamples of {b['groups']} groups, {b['used']} in the "
-                f"intervals; {b['under_identified']} held fewer than {MIN_SIZES} model sizes (left out), "
-                f"{b['failed']} did not converge")
+                f"intervals ({b['distinct_resamples']} distinct); {b['under_identified']} held fewer than {MIN_SIZES} "
+                f"model sizes (left out), {b['failed']} did not converge")
         if "at_bound" in b:
             by = ", ".join(f"{p} {c}" for p, c in sorted(b["at_bound_by_parameter"].items()))
             line += f", {b['at_bound']} ended with a parameter at a bound" + (f" ({by})" if by else "")
         out.append(line)
+        if b["distinct_resamples"] == 1 and b["used"] > 1:
+            out.append(f"  warning: approach {k[-1]}'s intervals come from the original runs only: no width, no information")
         for key, iv in b["intervals"].items():
             est = result[k].get(key, result[k].get(f"allocation_{key}"))
             lo, hi = iv["95%"]
@@ -226,55 +231,93 @@ def report_lines(result: dict) -> list[str]:
 
 def point_sets(points: pd.DataFrame, predicted: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The points of ``points.csv`` split by what produced them: each cooldown
-    (shape@fraction), the cosine runs, the SWA models and the raw trunk checkpoints; and,
-    given ``predicted`` (``predictions.predicted_points``), each cooldown with its
-    untrained budgets' predicted losses, as "cooldown shape@fraction (predicted)"."""
-    sets = {}
-    cd = points[points.kind == "cooldown"]
-    for (shape, frac), g in cd.groupby(["shape", "cooldown_fraction"], sort=False):
-        sets[f"cooldown {shape}@{frac:g}"] = g
+    (shape@fraction), each cosine baseline (``cosine``, ``cosine→0``, …), the SWA models and
+    the raw trunk checkpoints; and, given ``predicted`` (``predictions.predicted_points``),
+    each cooldown with its untrained budgets' predicted losses, as "cooldown
+    shape@fraction (predicted)"."""
+    label = labels(points)
+    sets = {f"cooldown {k}": points[label == k] for k in label[points.kind == "cooldown"].unique()}
     if predicted is not None:
         for (shape, frac), g in predicted.groupby(["shape", "cooldown_fraction"], sort=False):
             sets[f"cooldown {shape}@{frac:g} (predicted)"] = g
-    for kind in ("cosine", "swa", "trunk"):
-        if (points.kind == kind).any():
-            sets[kind] = points[points.kind == kind]
+    for k in [*label[points.kind == "cosine"].unique(), "swa", "trunk"]:
+        if (label == k).any():
+            sets[k] = points[label == k]
     return sets
 
 
 def fit_sets(points: pd.DataFrame, fit_config: dict, flops_config: dict, workers: int = 1,
              predicted: pd.DataFrame | None = None) -> dict:
-    """fits.json: every point set fitted separately, and cooldown against cosine."""
+    """fits.json: every point set fitted separately (``workers`` sets at a time, each in
+    its own process: the bootstrap refits dominate), and cooldown against cosine."""
     conv = f"{flops_config['convention']}" + (f" (N = {flops_config['params']})" if flops_config["convention"] == "6N" else "")
     out = {"conventions": {"flops": conv, "params": "params (all parameters, the tied embedding once)",
                            "loss": "validation loss (nats/token)"}, "sets": {}}
-    for name, df in point_sets(points, predicted).items():
-        try:
-            out["sets"][name] = fit_table(
-                df, loss="val_loss", flops="flops", group="model", approaches=tuple(fit_config["approaches"]),
-                n_boot=fit_config["bootstrap"], seed=fit_config["seed"], workers=workers, flops_convention=conv,
-                start_stride=fit_config.get("start_stride", 1),
-                screen=fit_config.get("screen", 0), fix=fit_config.get("fix") or None,
-            )
-        except ScalingLawsError as e:  # e.g. too few points: say so in the output, fit the other sets
-            out["sets"][name] = {"skipped": str(e), "n_points": len(df)}
+    sets = point_sets(points, predicted)
+    jobs = [(df, fit_config, conv) for df in sets.values()]
+    if workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(workers, len(jobs))) as pool:
+            results = list(pool.map(_fit_set, jobs))
+    else:
+        results = [_fit_set(job) for job in jobs]
+    out["sets"] = dict(zip(sets, results))
     out["comparison"] = compare(out["sets"])
+    out["pointwise"] = pointwise(points)
+    return out
+
+
+def _fit_set(job) -> dict:
+    df, fit_config, conv = job
+    try:
+        return fit_table(
+            df, loss="val_loss", flops="flops", group="model", approaches=tuple(fit_config["approaches"]),
+            n_boot=fit_config["bootstrap"], seed=fit_config["seed"], flops_convention=conv,
+            start_stride=fit_config.get("start_stride", 1),
+            screen=fit_config.get("screen", 0), fix=fit_config.get("fix") or None,
+        )
+    except ScalingLawsError as e:  # e.g. too few points: say so in the output, fit the other sets
+        return {"skipped": str(e), "n_points": len(df)}
+
+
+def pointwise(points: pd.DataFrame) -> dict:
+    """Each cooldown against each cosine baseline at the same (model, budget): the signed
+    relative gaps (negative: the cooldown's loss is lower), summarised."""
+    from scalinglaws.summary import gaps, losses
+
+    wide = losses(points)
+    bases = [c for c in wide.columns if c.startswith("cosine") and " vs " not in c]
+    out = {}
+    for cd in [c for c in wide.columns if "@" in c and " vs " not in c]:
+        for base in bases:
+            g = gaps(points, cd, base) / 100
+            if len(g):
+                out[f"{cd} vs {base}"] = {"n": len(g), "mean": float(g.mean()), "min": float(g.min()),
+                                          "max": float(g.max()), "within_1%": int((g.abs() <= 0.01).sum())}
     return out
 
 
 def compare(sets: dict) -> dict:
-    """Each cooldown's allocation exponents against the cosine points': values, 95%
+    """Each cooldown's allocation exponents against each cosine baseline's: values, 95%
     intervals, and whether the intervals overlap."""
-    if "approach3" not in sets.get("cosine", {}) and "approach2" not in sets.get("cosine", {}):
+    out = {}
+    for base in [s for s in sets if s.startswith("cosine")]:
+        out.update(_compare_with(sets, base))
+    return out
+
+
+def _compare_with(sets: dict, base: str) -> dict:
+    if "approach3" not in sets[base] and "approach2" not in sets[base]:
         return {}
     out = {}
     for name in [s for s in sets if s.startswith("cooldown")]:
         rows = {}
         for approach, keys in (("approach3", ("allocation_a", "allocation_b", "alpha", "beta")), ("approach2", ("a", "b"))):
-            if approach not in sets[name] or approach not in sets["cosine"]:
+            if approach not in sets[name] or approach not in sets[base]:
                 continue
             for key in keys:
-                mine, theirs = sets[name][approach], sets["cosine"][approach]
+                mine, theirs = sets[name][approach], sets[base][approach]
                 short = key.replace("allocation_", "")
                 iv_m = mine.get("bootstrap", {}).get("intervals", {}).get(short, {}).get("95%")
                 iv_c = theirs.get("bootstrap", {}).get("intervals", {}).get(short, {}).get("95%")
@@ -283,7 +326,7 @@ def compare(sets: dict) -> dict:
                     "cooldown_95%": iv_m, "cosine_95%": iv_c,
                     "intervals_overlap": None if not (iv_m and iv_c) else bool(iv_m[0] <= iv_c[1] and iv_c[0] <= iv_m[1]),
                 }
-        out[f"{name} vs cosine"] = rows
+        out[f"{name} vs {base}"] = rows
     return out
 
 

@@ -39,8 +39,10 @@ class Layout:
     def cooldown(self, model, shape, fraction, tokens) -> str:
         return f"{self.root}/cooldown/{model}/{shape}/f{fraction}/tokens{tokens}.pt"
 
-    def cosine(self, model, tokens) -> str:
-        return f"{self.root}/cosine/{model}/tokens{tokens}.pt"
+    def cosine(self, model, tokens, directory: str = "cosine") -> str:
+        """A cosine baseline's checkpoint; ``directory`` is ``Baseline.directory`` (the primary
+        baseline's is ``cosine``)."""
+        return f"{self.root}/{directory}/{model}/tokens{tokens}.pt"
 
     def swa(self, model, tokens) -> str:
         return f"{self.root}/swa/{model}/tokens{tokens}.pt"

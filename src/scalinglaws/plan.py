@@ -126,9 +126,8 @@ def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | N
         rows["trunk"]["disk"] += sum(size.open_window for s in steps if w and s % w)
         cds = sweep.cooldowns(m)
         _add(rows["cooldown"], len(cds), sum(c.cooldown_steps for c in cds) * sweep.tokens_per_step, fpt, len(cds) * size.train)
-        if config["cosine"]["enabled"]:
-            n = len(sweep.budgets(m))
-            _add(rows["cosine"], n, spent[m]["cosine"]["tokens"], fpt, n * size.train)
+        runs = sweep.baselines(m)  # what is trained: every baseline at its budgets
+        _add(rows["cosine"], len(runs), sum(b.tokens for b in runs), fpt, len(runs) * size.train)
         _add(rows["swa"], len(sweep.swa_points(m)), 0, fpt, len(sweep.swa_points(m)) * size.weights)
         if rates:
             _estimate(seconds, rates[m], config, sweep, m, [c["kind"] for c in evaluated if c["model"] == m], apart)
@@ -151,8 +150,8 @@ def _estimate(seconds: dict, rate, config: dict, sweep: Sweep, model: str, kinds
     seconds["trunk"] += rate.training(len(trunk), trunk[-1] * tps)
     cds = sweep.cooldowns(model)
     seconds["cooldown"] += rate.training(len(cds), sum(c.cooldown_steps for c in cds) * tps)
-    if config["cosine"]["enabled"]:
-        seconds["cosine"] += rate.training(len(sweep.budgets(model)), sum(sweep.budgets(model)))
+    runs = sweep.baselines(model)
+    seconds["cosine"] += rate.training(len(runs), sum(b.tokens for b in runs))
     seconds["swa"] += len(sweep.swa_points(model)) * rate.start
     for kind in kinds:
         seconds["evaluate" if kind in apart else kind] += eval_s + (rate.start if kind in apart else 0.0)

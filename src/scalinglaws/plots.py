@@ -223,13 +223,13 @@ def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
     biggest = sweep.models[-1]
     c0 = max(sweep.cooldowns(biggest), key=lambda c: c.tokens)
     schedules(paths["schedules"], c0.total_steps, sweep.warmup_steps, c0.cooldown_steps,
-              config["cooldown"]["shapes"], config["cosine"]["final_fraction"])
+              config["cooldown"]["shapes"], sweep.cosine_final_fractions[0])
 
     shape, frac = config["cooldown"]["shapes"][0], config["cooldown"]["fractions"][0]
     trunk = pd.concat([_metrics(layout.trunk(m, s)).assign(model=m) for m in sweep.models for s in sweep.trunk_steps(m)])
     branches = {m: [_metrics(layout.cooldown(m, c.shape, fraction_label(c.fraction), c.tokens))
                     for c in sweep.cooldowns(m) if (c.shape, c.fraction) == (shape, frac)] for m in sweep.models}
-    cosine = {m: [_metrics(layout.cosine(m, t)) for t in sweep.budgets(m)] for m in sweep.models} if config["cosine"]["enabled"] else {}
+    cosine = {m: [_metrics(layout.cosine(m, b.tokens)) for b in sweep.baselines(m) if b.primary] for m in sweep.models}
     loss_curves(paths["loss_curves"], trunk, branches, cosine, colors)
 
     wide = losses(points)

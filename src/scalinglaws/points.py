@@ -16,28 +16,48 @@ from typing import TYPE_CHECKING
 from scalinglaws import ScalingLawsError
 from scalinglaws.flops import flops_per_token, param_counts
 from scalinglaws.layout import Layout
-from scalinglaws.sweep import Sweep, fraction_label
+from scalinglaws.sweep import Sweep, baseline_label, fraction_label
 
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["model", "params", "params_non_embedding", "tokens", "flops", "kind", "shape", "cooldown_fraction", "step", "val_loss"]
+COLUMNS = ["model", "params", "params_non_embedding", "tokens", "flops", "kind", "shape", "cooldown_fraction", "step", "val_loss",
+           "final_lr_fraction"]
 
 
 def checkpoints(sweep: Sweep, layout: Layout) -> list[dict]:
     """Every evaluated checkpoint of the sweep with what identifies its point."""
     out = []
+    cooled_to = sweep.config["cooldown"]["final_fraction"]
     for m in sweep.models:
         for tokens, step in zip(sorted(sweep.budgets(m)), sweep.budget_steps(m)):
             out.append(dict(model=m, tokens=tokens, kind="trunk", step=step, path=layout.trunk(m, step)))
-            if sweep.config["cosine"]["enabled"]:
-                out.append(dict(model=m, tokens=tokens, kind="cosine", step=step, path=layout.cosine(m, tokens)))
+        for b in sweep.baselines(m):
+            out.append(dict(model=m, tokens=b.tokens, kind="cosine", step=b.tokens // sweep.tokens_per_step,
+                            final_lr_fraction=b.final_fraction, path=layout.cosine(m, b.tokens, b.directory)))
         for c in sweep.cooldowns(m):
             frac = fraction_label(c.fraction)
             out.append(dict(model=m, tokens=c.tokens, kind="cooldown", shape=c.shape, cooldown_fraction=frac,
-                            step=c.total_steps, path=layout.cooldown(m, c.shape, frac, c.tokens)))
+                            step=c.total_steps, final_lr_fraction=cooled_to, path=layout.cooldown(m, c.shape, frac, c.tokens)))
         for p in sweep.swa_points(m):
             out.append(dict(model=m, tokens=p.tokens, kind="swa", step=p.step, path=layout.swa(m, p.tokens)))
+    return out
+
+
+def labels(points: pd.DataFrame) -> pd.Series:
+    """What produced each point, as tables and point sets name it: ``trunk``, ``swa``,
+    ``1-sqrt@0.2`` (a cooldown), ``cosine`` (the primary baseline) and ``cosine→0`` (another
+    baseline, by its final LR fraction). The primary baseline is the first final fraction
+    among the cosine rows: ``aggregate`` writes them in cosine.final_fractions order."""
+    kind = points.kind.astype(str)
+    out = kind.copy()
+    cd = kind == "cooldown"
+    out[cd] = points["shape"][cd].astype(str) + "@" + points.cooldown_fraction[cd].map(lambda f: f"{float(f):g}")
+    cos = kind == "cosine"
+    if cos.any() and "final_lr_fraction" in points and points.final_lr_fraction[cos].notna().all():
+        ffs = points.final_lr_fraction[cos].astype(float)
+        primary = ffs.iloc[0]
+        out[cos] = [baseline_label(f, f == primary) for f in ffs]
     return out
 
 
@@ -68,7 +88,7 @@ def aggregate(config: dict, layout: Layout) -> pd.DataFrame:
         cfg = sweep.model_config(c["model"])
         rows.append({
             **param_counts(cfg),
-            **{k: c.get(k, "") for k in ("model", "tokens", "kind", "shape", "cooldown_fraction", "step")},
+            **{k: c.get(k, "") for k in ("model", "tokens", "kind", "shape", "cooldown_fraction", "step", "final_lr_fraction")},
             "flops": flops_per_token(cfg, flops_cfg["convention"], flops_cfg["params"]) * c["tokens"],
             "val_loss": ev["val_loss"],
         })

@@ -50,12 +50,16 @@ def cooldown_lr(sweep: Sweep, c: Cooldown) -> np.ndarray:
 
 
 def cosine_lr(sweep: Sweep, model: str, steps: int) -> np.ndarray:
-    schedule = Schedule("cosine", steps, sweep.warmup_steps, final_fraction=sweep.config["cosine"]["final_fraction"])
+    """The primary cosine baseline's LR sequence (the one predicted at every budget)."""
+    schedule = Schedule("cosine", steps, sweep.warmup_steps, final_fraction=sweep.cosine_final_fractions[0])
     return sweep.cosine_lr(model) * np.array(schedule.multipliers(0, steps))
 
 
-def _measured(points: pd.DataFrame, model: str, kind: str, tokens: int, c: Cooldown | None = None) -> float:
+def _measured(points: pd.DataFrame, model: str, kind: str, tokens: int, c: Cooldown | None = None,
+              final_fraction: float | None = None) -> float:
     rows = points[(points.model == model) & (points.kind == kind) & (points.tokens == tokens)]
+    if final_fraction is not None and "final_lr_fraction" in rows and rows.final_lr_fraction.notna().all():
+        rows = rows[np.isclose(rows.final_lr_fraction.astype(float), final_fraction)]
     if c is not None:
         rows = rows[(rows["shape"] == c.shape) & np.isclose(rows.cooldown_fraction.astype(float), c.fraction)]
     return float(rows.val_loss.iloc[0]) if len(rows) else float("nan")
@@ -120,8 +124,8 @@ def predictions(config: dict, points: pd.DataFrame,
                              float(law.curve(cooldown_lr(sweep, c))[-1]), _measured(points, m, "cooldown", c.tokens, c)))
         if config["cosine"]["enabled"]:
             for tokens, steps in zip(sorted(sweep.budgets(m)), sweep.budget_steps(m)):
-                rows.append(_row(m, "cosine", None, tokens, steps, "predicted",
-                                 float(law.curve(cosine_lr(sweep, m, steps))[-1]), _measured(points, m, "cosine", tokens)))
+                rows.append(_row(m, "cosine", None, tokens, steps, "predicted", float(law.curve(cosine_lr(sweep, m, steps))[-1]),
+                                 _measured(points, m, "cosine", tokens, final_fraction=sweep.cosine_final_fractions[0])))
     return pd.DataFrame(rows, columns=COLUMNS), fits
 
 

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-
-def _label(row) -> str:
-    if row.kind == "cooldown":
-        return f"{row['shape']}@{row.cooldown_fraction:g}"
-    return row.kind
+from scalinglaws.points import labels
 
 
 def losses(points: pd.DataFrame) -> pd.DataFrame:
-    """Wide table: one row per (model, tokens), one column per kind of point."""
-    p = points.assign(label=points.apply(_label, axis=1))
+    """Wide table: one row per (model, tokens), one column per kind of point (see
+    ``points.labels``), and each cooldown's signed gap to each baseline, in %."""
+    p = points.assign(label=labels(points))
     wide = p.pivot_table(index=["model", "tokens"], columns="label", values="val_loss", sort=False)
-    order = ["trunk", "swa", "cosine"] + sorted(c for c in wide.columns if "@" in c)
+    bases = sorted((c for c in wide.columns if c.startswith("cosine")), key=lambda c: (c != "cosine", c))
+    order = ["trunk", "swa", *bases] + sorted(c for c in wide.columns if "@" in c)
     wide = wide[[c for c in order if c in wide.columns]]
-    if "cosine" in wide:
-        for c in [c for c in wide.columns if "@" in c]:
-            wide[f"{c} vs cosine %"] = 100 * (wide[c] / wide["cosine"] - 1)
+    for base in bases:
+        for c in [c for c in wide.columns if "@" in c and " vs " not in c]:
+            wide[f"{c} vs {base} %"] = 100 * (wide[c] / wide[base] - 1)
     return wide.reset_index()
 
 
@@ -39,14 +37,15 @@ def flops_ratios(points: pd.DataFrame) -> pd.DataFrame:
     - ``ratio_paper``: the trunk only to the last fork step, as Hägele et al.'s savings
       count it, i.e. D_max + f·Σ_{i<max} D_i.
 
-    The cosine sweep pays every budget in full."""
+    The cosine sweep it replaces pays every one of those budgets in full (whether or not
+    its baselines were trained: cosine.budgets may pick a few)."""
     rows = []
     for model, g in points.groupby("model", sort=False):
         per_token = (g.flops / g.tokens).iloc[0]
-        cosine = g[g.kind == "cosine"].flops.sum()
         d_max = g[g.kind.isin(["trunk", "cooldown"])].tokens.max()
         cds = g[g.kind == "cooldown"]
         for (shape, frac), c in cds.groupby(["shape", "cooldown_fraction"], sort=False):
+            cosine = c.flops.sum()
             wsd = per_token * d_max + (c.flops * frac).sum()
             paper = wsd - per_token * frac * c.tokens.max()  # the trunk's last stretch is its cooldown's
             rows.append({"model": model, "cooldown": f"{shape}@{frac:g}", "wsd_flops": wsd, "wsd_flops_paper": paper,
@@ -81,6 +80,14 @@ def claims(points: pd.DataFrame, shape: str = "1-sqrt", other: str = "linear", f
         out.append(f"{shape} {fraction:g} cooldown matches cosine (|gap| ≤ {tolerance:g}%): {ok} of {len(g)}; "
                    f"{_signed(g)}; below cosine by more than {tolerance:g}%: {int((g < -tolerance).sum())}, "
                    f"above by more: {int((g > tolerance).sum())}")
+    for base in [c for c in w.columns if c.startswith("cosine→") and " vs " not in c]:
+        g = gaps(points, cd, base)
+        if len(g):
+            out.append(f"{shape} {fraction:g} cooldown against {base} (cosine to {base[7:]} of peak): "
+                       f"{int((g.abs() <= tolerance).sum())} of {len(g)} within {tolerance:g}%; {_signed(g)}")
+        g = gaps(points, base, "cosine")
+        if len(g):
+            out.append(f"{base} against cosine: lower at {int((g < 0).sum())} of {len(g)}; {_signed(g)}")
     if cd in w and alt in w:
         g = gaps(points, cd, alt)
         out.append(f"{shape} at or below {other}: {int((g <= 0).sum())} of {len(g)}; {_signed(g)}")

@@ -14,6 +14,7 @@ from functools import cached_property
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.architecture import ModelConfig
+from scalinglaws.flops import param_counts
 from scalinglaws.schedules import cooldown_steps
 
 
@@ -42,6 +43,37 @@ class SWAPoint:
     tokens: int
     step: int
     window_ends: tuple[int, ...]  # the windows merged, oldest first
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One cosine run from scratch: a model, a budget and the LR's final fraction of peak.
+    The primary baseline (the first of cosine.final_fractions) is the one the method
+    replaces: savings are counted against it, and its runs keep the plain ``cosine`` name."""
+
+    model: str
+    tokens: int
+    final_fraction: float
+    primary: bool
+
+    @property
+    def label(self) -> str:
+        """``cosine`` for the primary baseline, ``cosine→0`` (to 0% of peak) for another."""
+        return baseline_label(self.final_fraction, self.primary)
+
+    @property
+    def directory(self) -> str:
+        """Its folder under results/{experiment}/: ``cosine``, or ``cosine-final0`` for another."""
+        return "cosine" if self.primary else f"cosine-final{self.final_fraction:g}"
+
+    @property
+    def job(self) -> str:
+        """Its job id (log and benchmark names)."""
+        return f"{self.directory}/{self.model}/tokens{self.tokens}"
+
+
+def baseline_label(final_fraction: float, primary: bool) -> str:
+    return "cosine" if primary else f"cosine→{final_fraction:g}"
 
 
 # The loss-curve laws of scalinglaws.predict and the parameters each fits.
@@ -80,15 +112,19 @@ class Sweep:
             except ScalingLawsError as e:
                 raise ScalingLawsError(f"models ({name}): {e}") from None
             budgets = self.budgets(name)
+            if not budgets:
+                raise ScalingLawsError(f"budgets: model {name!r} has none (set budgets or budgets_per_param)")
             if len(set(budgets)) != len(budgets):
                 dup = sorted({b for b in budgets if budgets.count(b) > 1})
-                raise ScalingLawsError(f"budgets: duplicate budget(s) {dup} for model {name!r}")
+                raise ScalingLawsError(f"budgets: duplicate budget(s) {dup} for model {name!r} (budgets_per_param "
+                                       f"are rounded to whole multiples of {self.budget_unit} tokens)")
             for b in budgets:
                 self._steps(b, f"budgets ({name})")
         eval_tokens, seq_len = self.config.get("eval", {}).get("tokens"), self.training["seq_len"]
         if eval_tokens is not None and eval_tokens < seq_len:
             raise ScalingLawsError(f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens")
         self._check_predict()
+        self._check_baselines()
         for c in self.all_cooldowns():
             if c.fork_step <= self.warmup_steps:
                 raise ScalingLawsError(
@@ -106,6 +142,17 @@ class Sweep:
                             f"swa.window_tokens: the {b}-token budget of {name!r} is not a whole number of "
                             f"SWA windows ({self.config['swa']['window_tokens']} tokens)"
                         )
+
+    def _check_baselines(self) -> None:
+        ffs = self.cosine_final_fractions
+        if len(set(ffs)) != len(ffs):
+            raise ScalingLawsError(f"cosine.final_fractions: {ffs} repeats a value")
+        picks = self.config["cosine"].get("budgets")
+        for name in self.models if picks is not None else []:
+            n = len(self.budgets(name))
+            bad = [i for i in picks if not -n <= i < n]
+            if bad:
+                raise ScalingLawsError(f"cosine.budgets: {bad} is out of range for the {n} budgets of model {name!r}")
 
     def _check_predict(self) -> None:
         p = self.predict
@@ -150,11 +197,62 @@ class Sweep:
         )
 
     def budgets(self, name: str) -> list[int]:
-        """Training lengths in tokens for one model: its own list, else the global one."""
-        return [int(b) for b in self.model_spec(name).get("budgets") or self.config["budgets"]]
+        """Training lengths in tokens for one model: its own ``budgets`` (tokens) and
+        ``budgets_per_param`` (tokens per non-embedding parameter) if it sets either, else
+        the global ones. A budget per parameter becomes the nearest whole number of
+        ``budget_unit`` tokens (at least one)."""
+        spec = self.model_spec(name)
+        own = spec if ("budgets" in spec or "budgets_per_param" in spec) else self.config
+        tokens = [int(b) for b in own.get("budgets") or []]
+        per_param = own.get("budgets_per_param") or []
+        if per_param:
+            n = param_counts(self.model_config(name))["params_non_embedding"]
+            unit = self.budget_unit
+            tokens += [max(1, round(r * n / unit)) * unit for r in per_param]
+        return tokens
+
+    @property
+    def budget_unit(self) -> int:
+        """What a budget must be a multiple of: a step, or an SWA window of steps."""
+        unit = self.tokens_per_step
+        if self.config.get("swa", {}).get("enabled"):
+            unit = max(unit, int(self.config["swa"]["window_tokens"]))
+        return unit
 
     def budget_steps(self, name: str) -> list[int]:
         return sorted(self._steps(b, "budgets") for b in self.budgets(name))
+
+    @property
+    def cosine_final_fractions(self) -> list[float]:
+        """The cosine baselines' final LR fractions, the primary one first (default: 0.1,
+        the paper's baseline)."""
+        c = self.config["cosine"]
+        one, many = c.get("final_fraction"), c.get("final_fractions")
+        if one is not None and many:
+            raise ScalingLawsError(f"cosine: final_fraction ({one}) and final_fractions ({many}) are both set (under "
+                                   "--configfile, one may come from config.yaml): keep one, e.g. final_fractions")
+        return [float(f) for f in many] if many else [0.1 if one is None else float(one)]
+
+    def baseline_budgets(self, name: str) -> list[int]:
+        """The budgets (tokens) with cosine baselines: cosine.budgets picks some by index
+        into the model's sorted budgets (default: all)."""
+        budgets = sorted(self.budgets(name))
+        picks = self.config["cosine"].get("budgets")
+        return budgets if picks is None else sorted({budgets[i] for i in picks})
+
+    def baseline(self, directory: str, name: str, tokens: int) -> Baseline:
+        """The baseline a job's wildcards name."""
+        for b in self.baselines(name):
+            if (b.directory, b.tokens) == (directory, int(tokens)):
+                return b
+        raise ScalingLawsError(f"no cosine baseline {directory}/{name}/tokens{tokens} in the config")
+
+    def baselines(self, name: str | None = None) -> list[Baseline]:
+        if not self.config["cosine"]["enabled"]:
+            return []
+        names = [name] if name else self.models
+        ffs = self.cosine_final_fractions
+        return [Baseline(m, t, ff, i == 0) for m in names for i, ff in enumerate(ffs) for t in self.baseline_budgets(m)]
 
     def cosine_lr(self, name: str) -> float:
         spec = self.model_spec(name)
@@ -261,6 +359,6 @@ class Sweep:
             return max(self.budgets(name))
         if kind == "cooldown":
             return sum(c.cooldown_steps for c in self.cooldowns(name)) * self.tokens_per_step
-        if kind == "cosine":
+        if kind == "cosine":  # the sweep the method replaces: the primary baseline at every budget
             return sum(self.budgets(name))
         raise ValueError(kind)

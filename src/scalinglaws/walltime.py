@@ -81,8 +81,7 @@ def training_jobs(sweep: Sweep, model: str) -> list[tuple[str, int]]:
         prev = s
     jobs += [(f"cooldown/{model}/{c.shape}/f{fraction_label(c.fraction)}/tokens{c.tokens}", c.cooldown_steps * tps)
              for c in sweep.cooldowns(model)]
-    if sweep.config["cosine"]["enabled"]:
-        jobs += [(f"cosine/{model}/tokens{t}", t) for t in sweep.budgets(model)]
+    jobs += [(b.job, b.tokens) for b in sweep.baselines(model)]
     return jobs
 
 

@@ -56,6 +56,7 @@ wildcard_constraints:
     tokens=r"\d+",
     fraction=r"[0-9.]+(e-?\d+)?",
     shape="|".join(sorted(set(config["cooldown"]["shapes"]) | {"linear", "1-sqrt"})),
+    baseline=r"cosine(-final[0-9.]+(e-?\d+)?)?",
 
 
 def canonical(settings: dict) -> str:
@@ -166,10 +167,11 @@ def cooldown_settings(wildcards):
 
 def cosine_settings(wildcards):
     m = wildcards.model
+    b = SWEEP.baseline(wildcards.baseline, m, wildcards.tokens)
     schedule = _flags(
         schedule="cosine",
-        total_steps=int(wildcards.tokens) // SWEEP.tokens_per_step,
-        final_fraction=config["cosine"]["final_fraction"],
+        total_steps=b.tokens // SWEEP.tokens_per_step,
+        final_fraction=b.final_fraction,
     )
     return f"{_run_flags(m, SWEEP.cosine_lr(m))} {schedule}"
 
@@ -264,6 +266,5 @@ def training_metrics():
         LAYOUT.cooldown(c.model, c.shape, fraction_label(c.fraction), c.tokens)
         for c in SWEEP.cooldowns()
     ]
-    if config["cosine"]["enabled"]:
-        m += [LAYOUT.cosine(x, t) for x in SWEEP.models for t in SWEEP.budgets(x)]
+    m += [LAYOUT.cosine(b.model, b.tokens, b.directory) for b in SWEEP.baselines()]
     return [p.replace(".pt", ".csv") for p in m]

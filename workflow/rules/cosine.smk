@@ -1,15 +1,18 @@
-# The baseline the method replaces: one cosine run from scratch per (model, budget).
+# The baseline the method replaces: one cosine run from scratch per (model, budget), for
+# each of cosine.final_fractions ({baseline}: cosine, or cosine-final0 for a second one).
 rule cosine:
     input:
         data=LAYOUT.meta,
     output:
-        **evaluation_output(LAYOUT.cosine("{model}", "{tokens}")),
-        ckpt=LAYOUT.cosine("{model}", "{tokens}"),
-        metrics=LAYOUT.cosine("{model}", "{tokens}").replace(".pt", ".csv"),
+        **evaluation_output(LAYOUT.cosine("{model}", "{tokens}", "{baseline}")),
+        ckpt=LAYOUT.cosine("{model}", "{tokens}", "{baseline}"),
+        metrics=LAYOUT.cosine("{model}", "{tokens}", "{baseline}").replace(
+            ".pt", ".csv"
+        ),
     log:
-        LAYOUT.log("cosine/{model}/tokens{tokens}"),
+        LAYOUT.log("{baseline}/{model}/tokens{tokens}"),
     benchmark:
-        LAYOUT.benchmark("cosine/{model}/tokens{tokens}")
+        LAYOUT.benchmark("{baseline}/{model}/tokens{tokens}")
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
@@ -20,8 +23,8 @@ rule cosine:
         execution=execution,
         data=data_dir,
         settings=cosine_settings,
-        evaluation=evaluation_flags(LAYOUT.cosine("{model}", "{tokens}")),
-        rescue=LAYOUT.rescue("cosine/{model}/tokens{tokens}"),
+        evaluation=evaluation_flags(LAYOUT.cosine("{model}", "{tokens}", "{baseline}")),
+        rescue=LAYOUT.rescue("{baseline}/{model}/tokens{tokens}"),
     shell:
         "{params.launch} train --data {params.data} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "
