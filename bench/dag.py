@@ -26,7 +26,9 @@ def grid_config(n_models: int = 10, n_budgets: int = 20) -> dict:
         "training": {"seq_len": 128, "batch_size": 16, "warmup_tokens": 100 * step_tokens},
         "models": models,
         "budgets": [step_tokens * 1000 * (k + 1) for k in range(n_budgets)],
+        "budgets_per_param": None,  # config.yaml's, replaced
         "cooldown": {"shapes": ["1-sqrt", "linear"], "fractions": [0.1, 0.2]},
+        "cosine": {"final_fractions": [0.1], "budgets": None},  # one baseline at every budget
     }
 
 

@@ -123,17 +123,19 @@ def test_bad_baselines_are_config_errors(cosine, message):
 def test_budgets_per_parameter_round_to_whole_windows():
     from scalinglaws.flops import param_counts
 
-    s = Sweep(config(budgets=[2560], budgets_per_param=[1, 2.5]))
+    s = Sweep(config(budgets=None, budgets_per_param=[1, 2.5]))
     n = param_counts(s.model_config("a"))["params_non_embedding"]
     unit = 640  # the SWA window: 5 steps of 128 tokens
     assert s.budget_unit == unit
-    assert s.budgets("a") == [2560, round(n / unit) * unit, round(2.5 * n / unit) * unit]
+    assert s.budgets("a") == [round(n / unit) * unit, round(2.5 * n / unit) * unit]
     no_swa = Sweep(config(budgets=[], budgets_per_param=[1], swa={"enabled": False}))
     assert no_swa.budgets("a") == [round(n / 128) * 128]
-    own = config(budgets_per_param=[4])
+    own = config(budgets_per_param=[4], budgets=None)
     own["models"] = [{**own["models"][0], "budgets": [1280]}]
-    assert Sweep(own).budgets("a") == [1280]  # a model's own budgets replace every global one
+    assert Sweep(own).budgets("a") == [1280]  # a model's own budgets replace the global ones
     with pytest.raises(ScalingLawsError, match="has none"):
         Sweep(config(budgets=[]))
     with pytest.raises(ScalingLawsError, match="rounded to whole multiples of 640 tokens"):
         Sweep(config(budgets=[], budgets_per_param=[1, 1.01]))
+    with pytest.raises(ScalingLawsError, match="budgets and budgets_per_param are both set in the config"):
+        Sweep(config(budgets_per_param=[1]))

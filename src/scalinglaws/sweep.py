@@ -197,19 +197,22 @@ class Sweep:
         )
 
     def budgets(self, name: str) -> list[int]:
-        """Training lengths in tokens for one model: its own ``budgets`` (tokens) and
+        """Training lengths in tokens for one model: its own ``budgets`` (tokens) or
         ``budgets_per_param`` (tokens per non-embedding parameter) if it sets either, else
-        the global ones. A budget per parameter becomes the nearest whole number of
+        the global one. A budget per parameter becomes the nearest whole number of
         ``budget_unit`` tokens (at least one)."""
         spec = self.model_spec(name)
-        own = spec if ("budgets" in spec or "budgets_per_param" in spec) else self.config
-        tokens = [int(b) for b in own.get("budgets") or []]
-        per_param = own.get("budgets_per_param") or []
-        if per_param:
-            n = param_counts(self.model_config(name))["params_non_embedding"]
-            unit = self.budget_unit
-            tokens += [max(1, round(r * n / unit)) * unit for r in per_param]
-        return tokens
+        own = spec if (spec.get("budgets") or spec.get("budgets_per_param")) else self.config
+        tokens, per_param = own.get("budgets"), own.get("budgets_per_param")
+        if tokens and per_param:
+            where = f"model {name!r}" if own is spec else "the config"
+            raise ScalingLawsError(f"budgets and budgets_per_param are both set in {where} (under --configfile, one "
+                                   "may come from config.yaml): set the other to null")
+        if not per_param:
+            return [int(b) for b in tokens or []]
+        n = param_counts(self.model_config(name))["params_non_embedding"]
+        unit = self.budget_unit
+        return [max(1, round(r * n / unit)) * unit for r in per_param]
 
     @property
     def budget_unit(self) -> int:
