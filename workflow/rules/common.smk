@@ -205,7 +205,9 @@ def swa_window_files(wildcards):
 # process start each) unless eval.in_training_job is false; trunk checkpoints are always
 # evaluated by the evaluate rule, so an eval setting is never a trunk setting.
 EVAL_IN_JOB = config["eval"]["in_training_job"]
-EVALUATED_APART = "trunk" if EVAL_IN_JOB else "trunk|cooldown|cosine|swa"
+EVALUATED_APART = (
+    "trunk" if EVAL_IN_JOB else r"trunk|cooldown|cosine(-final[0-9.]+)?|swa"
+)
 
 
 def evaluation_output(checkpoint):
