@@ -153,15 +153,16 @@ def test_predictions_of_the_smoke_run(completed):
     assert error.mean() < 0.02 and error.max() < 0.05, error.describe()
 
 
-def test_predicted_only_run_fits_and_reports_the_predicted_cooldowns(tmp_path):
-    """A whole run with predict.run_predicted: false: 2 cooldowns trained, the other 10
-    predicted; fits.json fits them as labelled sets, the summary lists them, the frontier
-    figure draws them."""
+def test_predicted_only_run_fits_and_reports_the_predicted_cooldowns(copy_of_completed):
+    """A run with predict.run_predicted: false (from the smoke run's trunks, which it
+    shares): 2 cooldowns trained, the other 10 predicted; fits.json fits them as labelled
+    sets, the summary lists them, the frontier figure draws them, and the points are the
+    trained ones only (the other cooldowns' files, left from the full run, are not read)."""
     import json
 
     import pandas as pd
 
-    wd = make_workdir(tmp_path / "wf")
+    wd = copy_of_completed
     edit_config(wd, lambda c: c.update(predict={"run_predicted": False}))
     snakemake(wd)
     results = wd / "results" / "smoke"
