@@ -6,8 +6,8 @@ one process does, and the matmuls run on other shapes, so the runs agree to floa
 reduction order, not bit for bit. Tolerances: 1e-5 absolute on losses (about 5 nats), and
 1e-5 on each weight tensor's relative difference ||a - b|| / ||b||. Measured on Zen 5 with
 AVX-512 and with ATEN_CPU_CAPABILITY=avx2 kernels: at most 1e-6 relative, 8e-7 absolute.
-The weights are compared in norm, not element by element, because one element can drift
-further on another CPU's kernels (a CI run saw > 1e-5 in one element) without the run
+The weights are compared in norm, not element by element, because single elements can drift
+further on another CPU's kernels (a CI run saw one tensor past 1e-5 somewhere) without the run
 being any less the same run.
 """
 
