@@ -67,6 +67,20 @@ def test_per_model_budgets_and_cosine_lr():
     assert s.cosine_lr("a") == pytest.approx(0.006) and s.cosine_lr("b") == 0.015
 
 
+def test_a_model_can_have_its_own_warmup():
+    """Its warmup reaches its runs' LR sequences; the other model keeps training.warmup_tokens."""
+    from scalinglaws.predictions import cosine_lr, trunk_lr
+
+    models = [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.003},
+              {"name": "b", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.003, "warmup_tokens": 1024}]
+    s = Sweep(config(models=models))
+    assert (s.warmup_steps_for("a"), s.warmup_steps_for("b")) == (2, 8)
+    a, b = trunk_lr(s, "a", 12), trunk_lr(s, "b", 12)
+    assert a[1] == pytest.approx(0.003) and b[1] == pytest.approx(0.003 * 2 / 8)  # step 2 of 8 rising
+    assert b[7:].tolist() == pytest.approx([0.003] * 5)
+    assert cosine_lr(s, "b", 20)[3] == pytest.approx(2 * 0.003 * 4 / 8)  # cosine too, at lr_factor 2
+
+
 def test_compute_accounting_in_tokens():
     s = Sweep(config())
     assert s.tokens("trunk", "a") == 5120
@@ -83,6 +97,10 @@ def test_compute_accounting_in_tokens():
         ({"swa": {"window_tokens": 1280 * 3}}, r"swa.window_tokens: the 2560-token budget of 'a' is not a whole number"),
         ({"swa": {"every_tokens": 384}}, r"swa.window_tokens \(5 steps\) is not a multiple of swa.every_tokens \(3 steps\)"),
         ({"training": {"warmup_tokens": 100}}, r"training.warmup_tokens: 100 tokens is not a whole"),
+        ({"models": [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.1, "warmup_tokens": 2048}]},
+         r"'a' forks at step 16, at or before the end of warmup \(step 16\)"),
+        ({"models": [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.1, "warmup_tokens": 100}]},
+         r"models \(a\): warmup_tokens: 100 tokens is not a whole"),
         ({"models": [{"name": "a", "d_model": 30, "n_layers": 1, "n_heads": 4, "lr": 0.1}]}, "d_model 30 is not divisible"),
         ({"predict": {"fit_shape": "cosine"}}, r"predict.fit_shape 'cosine' is not one of cooldown.shapes"),
         ({"predict": {"fit_budgets": [2]}}, r"predict.fit_budgets: \[2\] is out of range for the 2 budgets of model 'a'"),

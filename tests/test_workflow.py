@@ -213,6 +213,18 @@ def test_a_change_that_does_not_define_the_trunk_retrains_no_trunk(copy_of_compl
     assert {r for r, _ in planned_jobs(copy_of_completed)} == reruns
 
 
+def test_a_models_own_warmup_retrains_that_model_only(copy_of_completed):
+    """models[].warmup_tokens defines that model's trunk and baselines: its runs are
+    retrained with the new warmup, the other model's are not."""
+    wd = copy_of_completed
+    edit_config(wd, lambda c: c["models"][1].update(warmup_tokens=512))  # b: 4 steps instead of 2
+    trained = {out for rule, out in planned_jobs(wd) if rule in {"trunk", "cosine", "cooldown", "swa"}}
+    assert any("/trunk/b/" in out for out in trained) and all("/b/" in out for out in trained)
+    r = snakemake(wd, "-n", "-p")
+    runs = [line for line in r.stdout.splitlines() if "--warmup-steps" in line]
+    assert runs and all("--warmup-steps 4" in line and "--d-model 48" in line for line in runs)
+
+
 def _without_root_override() -> list[str]:
     """A command prefix under which root obeys file modes as any user does (root ignores
     them, so Snakemake's write protection cannot hold against a root user)."""

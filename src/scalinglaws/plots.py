@@ -222,7 +222,7 @@ def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
 
     biggest = sweep.models[-1]
     c0 = max(sweep.cooldowns(biggest), key=lambda c: c.tokens)
-    schedules(paths["schedules"], c0.total_steps, sweep.warmup_steps, c0.cooldown_steps,
+    schedules(paths["schedules"], c0.total_steps, sweep.warmup_steps_for(c0.model), c0.cooldown_steps,
               config["cooldown"]["shapes"], sweep.cosine_final_fractions[0])
 
     shape, frac = config["cooldown"]["shapes"][0], config["cooldown"]["fractions"][0]

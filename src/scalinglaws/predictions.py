@@ -38,20 +38,20 @@ COLUMNS = ["model", "kind", "shape", "cooldown_fraction", "tokens", "step", "rol
 
 def trunk_lr(sweep: Sweep, model: str, steps: int) -> np.ndarray:
     """The trunk's LR at steps 1…``steps``: warmup, then constant."""
-    schedule = Schedule("constant", warmup_steps=sweep.warmup_steps)
+    schedule = Schedule("constant", warmup_steps=sweep.warmup_steps_for(model))
     return sweep.model_spec(model)["lr"] * np.array(schedule.multipliers(0, steps))
 
 
 def cooldown_lr(sweep: Sweep, c: Cooldown) -> np.ndarray:
     """A cooldown's whole LR sequence: the trunk's up to the fork, then the decay."""
-    schedule = Schedule("wsd", c.total_steps, sweep.warmup_steps, c.cooldown_steps, c.shape,
+    schedule = Schedule("wsd", c.total_steps, sweep.warmup_steps_for(c.model), c.cooldown_steps, c.shape,
                         sweep.config["cooldown"]["final_fraction"])
     return sweep.model_spec(c.model)["lr"] * np.array(schedule.multipliers(0, c.total_steps))
 
 
 def cosine_lr(sweep: Sweep, model: str, steps: int) -> np.ndarray:
     """The primary cosine baseline's LR sequence (the one predicted at every budget)."""
-    schedule = Schedule("cosine", steps, sweep.warmup_steps, final_fraction=sweep.cosine_final_fractions[0])
+    schedule = Schedule("cosine", steps, sweep.warmup_steps_for(model), final_fraction=sweep.cosine_final_fractions[0])
     return sweep.cosine_lr(model) * np.array(schedule.multipliers(0, steps))
 
 

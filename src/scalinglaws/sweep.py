@@ -86,6 +86,7 @@ class Sweep:
         self.training = config["training"]
         self.tokens_per_step = self.training["batch_size"] * self.training["seq_len"]
         self.vocab_size = vocab_size
+        # the default warmup; a model entry's own warmup_tokens overrides it (warmup_steps_for)
         self.warmup_steps = self._steps(self.training["warmup_tokens"], "training.warmup_tokens", allow_zero=True)
         self._check()
 
@@ -126,10 +127,11 @@ class Sweep:
         self._check_predict()
         self._check_baselines()
         for c in self.all_cooldowns():
-            if c.fork_step <= self.warmup_steps:
+            warmup = self.warmup_steps_for(c.model)
+            if c.fork_step <= warmup:
                 raise ScalingLawsError(
                     f"cooldown.fractions: {c.fraction} of the {c.tokens}-token budget of {c.model!r} forks at step "
-                    f"{c.fork_step}, at or before the end of warmup (step {self.warmup_steps})"
+                    f"{c.fork_step}, at or before the end of warmup (step {warmup})"
                 )
         if self.swa_enabled:
             w, e = self.swa_window_steps, self.swa_every_steps
@@ -195,6 +197,17 @@ class Sweep:
             seq_len=self.training["seq_len"],
             ffn_multiple_of=spec.get("ffn_multiple_of", self.training.get("ffn_multiple_of", 32)),
         )
+
+    def warmup_steps_for(self, name: str) -> int:
+        """A model's warmup in steps: its own ``warmup_tokens``, else ``training.warmup_tokens``.
+
+        Per model because a warmup long enough to make the largest model's runs reproducible
+        can be longer than the smallest model's shortest budget (BENCHMARKS.md, seed noise).
+        """
+        tokens = self.model_spec(name).get("warmup_tokens")
+        if tokens is None:
+            return self.warmup_steps
+        return self._steps(tokens, f"models ({name}): warmup_tokens", allow_zero=True)
 
     def budgets(self, name: str) -> list[int]:
         """Training lengths in tokens for one model: its own ``budgets`` (tokens) or

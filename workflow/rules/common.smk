@@ -106,7 +106,7 @@ def _run_flags(model, lr):
         lr=lr,
         weight_decay=t["weight_decay"],
         grad_clip=t["grad_clip"],
-        warmup_steps=SWEEP.warmup_steps,
+        warmup_steps=SWEEP.warmup_steps_for(model),
         seed=t["seed"],
         data_seed=t["data_seed"],
         precision=t["precision"],
