@@ -6,7 +6,7 @@ the per-run offset `bench/calibrate.py --run-offset` needs. Two runs at a time (
 
   python bench/seed_noise.py                          # the demo's d12/d24/d40 at their LRs
   python bench/seed_noise.py --mode init              # seeds vary the init only (batch order 0)
-  python bench/seed_noise.py --sizes 24:0.004,40:0.004 --batch-size 32 --n-layers 1
+  python bench/seed_noise.py --sizes 12:0.032:20,40:0.016:100 --batch-size 8   # d:lr[:warmup steps]
 """
 
 from __future__ import annotations
@@ -26,9 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SL = str(Path(sys.executable).with_name("scalinglaws"))
 
 
-def parse_sizes(text: str) -> list[tuple[int, float]]:
-    """'12:0.032,24:0.008' -> [(12, 0.032), (24, 0.008)]: d_model and peak LR."""
-    return [(int(d), float(lr)) for d, lr in (item.split(":") for item in text.split(","))]
+def parse_sizes(text: str) -> list[tuple[int, float, int | None]]:
+    """'12:0.032:20,24:0.008' -> [(12, 0.032, 20), (24, 0.008, None)]: d_model, peak LR and
+    optionally its own warmup in steps (default --warmup-steps)."""
+    sizes = []
+    for item in text.split(","):
+        d, lr, *warmup = item.split(":")
+        sizes.append((int(d), float(lr), int(warmup[0]) if warmup else None))
+    return sizes
 
 
 def steps_for(d_model: int, args) -> int:
@@ -38,14 +43,14 @@ def steps_for(d_model: int, args) -> int:
     return max(args.warmup_steps + 5, round(args.tokens_per_param * n / (args.batch_size * args.seq_len)))
 
 
-def run_one(d_model: int, lr: float, seed: int, args, work: Path) -> float:
+def run_one(d_model: int, lr: float, warmup: int | None, seed: int, args, work: Path) -> float:
     name = f"d{d_model}_s{seed}"
     data_seed = 0 if args.mode == "init" else seed
     cmd = [SL, "train", "--data", str(work / "data"), "--out", str(work / f"{name}.pt"),
            "--d-model", str(d_model), "--n-layers", str(args.n_layers), "--n-heads", "2",
            "--ffn-multiple-of", "8", "--seq-len", str(args.seq_len), "--batch-size", str(args.batch_size),
            "--lr", str(lr), "--seed", str(seed), "--data-seed", str(data_seed), "--schedule", "wsd",
-           "--total-steps", str(steps_for(d_model, args)), "--warmup-steps", str(args.warmup_steps),
+           "--total-steps", str(steps_for(d_model, args)), "--warmup-steps", str(warmup or args.warmup_steps),
            "--cooldown-fraction", "0.2", "--shape", "1-sqrt", "--no-progress", "--threads", "1",
            "--eval-out", str(work / f"{name}.json"), "--eval-tokens", "65536"]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -71,15 +76,15 @@ def main() -> None:
         subprocess.run([SL, "prepare-data", "--out", str(work / "data"), "--val-fraction", "0.05"],
                        check=True, stdout=subprocess.DEVNULL)
     sizes = parse_sizes(args.sizes)
-    jobs = [(d, lr, s) for d, lr in sizes for s in range(args.seeds)]
+    jobs = [(d, lr, w, s) for d, lr, w in sizes for s in range(args.seeds)]
     with ThreadPoolExecutor(args.workers) as pool:
         losses = list(pool.map(lambda j: run_one(*j, args, work), jobs))
     print(f"mode {args.mode}, {args.n_layers} layers, batch {args.batch_size} x {args.seq_len}, "
           f"{args.tokens_per_param:g} tokens/param, {args.seeds} seeds")
-    for i, (d, lr) in enumerate(sizes):
+    for i, (d, lr, w) in enumerate(sizes):
         v = losses[i * args.seeds:(i + 1) * args.seeds]
         sd = statistics.stdev(v)
-        print(f"d{d} lr {lr:g} ({steps_for(d, args)} steps): {' '.join(f'{x:.4f}' for x in v)}  "
+        print(f"d{d} lr {lr:g}, warmup {w or args.warmup_steps} ({steps_for(d, args)} steps): {' '.join(f'{x:.4f}' for x in v)}  "
               f"mean {statistics.mean(v):.4f}  sd {sd:.4f} ({100 * sd / statistics.mean(v):.2f}%)")
 
 

@@ -42,3 +42,15 @@ def test_gpu_script_runs_its_code_path_on_the_cpu(tmp_path):
     assert r.returncode == 0, r.stderr
     result = json.loads(out.read_text())
     assert result["device"] == "cpu" and result["runs"][0]["tokens_per_s"] > 0 and result["bf16_peak_flops"] > 0
+
+
+def test_seed_noise_trains_one_run_per_seed_and_the_seeds_differ(tmp_path):
+    """Each seed is its own run (different init): the losses differ, their sd is printed."""
+    r = subprocess.run([sys.executable, ROOT / "bench" / "seed_noise.py", "--work", tmp_path, "--sizes", "8:0.01:2",
+                        "--seeds", "2", "--tokens-per-param", "2", "--seq-len", "16", "--batch-size", "4"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    line = r.stdout.splitlines()[-1]
+    assert line.startswith("d8 lr 0.01, warmup 2 (")
+    losses = [float(x) for x in line.split(": ")[1].split("  mean")[0].split()]
+    assert len(losses) == 2 and losses[0] != losses[1] and all(1 < x < 6 for x in losses)
