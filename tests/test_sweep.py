@@ -1,7 +1,11 @@
+from pathlib import Path
+
 import pytest
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.sweep import Sweep
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def config(**over):
@@ -157,3 +161,12 @@ def test_budgets_per_parameter_round_to_whole_windows():
         Sweep(config(budgets=[], budgets_per_param=[1, 1.01]))
     with pytest.raises(ScalingLawsError, match="budgets and budgets_per_param are both set in the config"):
         Sweep(config(budgets_per_param=[1]))
+
+
+@pytest.mark.parametrize("configfile", sorted(p.name for p in (ROOT / "configs").glob("*.yaml")))
+def test_the_shipped_configs_are_valid(configfile):
+    """Each configs/*.yaml, over config.yaml as `snakemake --configfile` merges it, passes
+    the schema and the sweep's checks (a typo there would surface only when a user runs it)."""
+    from scalinglaws.plan import load_config
+
+    Sweep(load_config([ROOT / "configs" / configfile], ROOT))
