@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from test_train import assert_same_state
-from workflow_helpers import ANALYSIS, ROOT, edit_config, make_workdir, planned_jobs, snakemake
+from workflow_helpers import ANALYSIS, ROOT, edit_config, jobs_in, make_workdir, planned_jobs, snakemake
 
 
 @pytest.fixture
@@ -218,9 +218,9 @@ def test_a_models_own_warmup_retrains_that_model_only(copy_of_completed):
     retrained with the new warmup, the other model's are not."""
     wd = copy_of_completed
     edit_config(wd, lambda c: c["models"][1].update(warmup_tokens=512))  # b: 4 steps instead of 2
-    trained = {out for rule, out in planned_jobs(wd) if rule in {"trunk", "cosine", "cooldown", "swa"}}
+    r = snakemake(wd, "-n", "-p")  # one dry run for the jobs and their commands
+    trained = {out for rule, out in jobs_in(r.stdout + r.stderr) if rule in {"trunk", "cosine", "cooldown", "swa"}}
     assert any("/trunk/b/" in out for out in trained) and all("/b/" in out for out in trained)
-    r = snakemake(wd, "-n", "-p")
     runs = [line for line in r.stdout.splitlines() if "--warmup-steps" in line]
     assert runs and all("--warmup-steps 4" in line and "--d-model 48" in line for line in runs)
 

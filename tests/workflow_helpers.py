@@ -42,7 +42,11 @@ def planned_jobs(workdir: Path, *args, prefix=()) -> list[tuple[str, str]]:
     """(rule, main output) of every job a dry run would execute: its checkpoint if it
     writes one, else its first output."""
     out = snakemake(workdir, "-n", *args, prefix=prefix)
-    text = out.stdout + out.stderr
+    return jobs_in(out.stdout + out.stderr)
+
+
+def jobs_in(text: str) -> list[tuple[str, str]]:
+    """(rule, main output) of every job in a dry run's printout."""
     jobs = []
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", text):
         m = re.match(r"(?:local)?rule (\w+):", block)
