@@ -26,31 +26,31 @@ ROOT = Path(__file__).resolve().parents[1]
 SL = str(Path(sys.executable).with_name("scalinglaws"))
 
 
-def parse_sizes(text: str) -> list[tuple[int, float, int | None]]:
-    """'12:0.032:20,24:0.008' -> [(12, 0.032, 20), (24, 0.008, None)]: d_model, peak LR and
-    optionally its own warmup in steps (default --warmup-steps)."""
+def parse_sizes(text: str, default_warmup: int) -> list[tuple[int, float, int]]:
+    """'12:0.032:20,24:0.008' -> [(12, 0.032, 20), (24, 0.008, default_warmup)]: d_model,
+    peak LR and its warmup in steps."""
     sizes = []
     for item in text.split(","):
         d, lr, *warmup = item.split(":")
-        sizes.append((int(d), float(lr), int(warmup[0]) if warmup else None))
+        sizes.append((int(d), float(lr), int(warmup[0]) if warmup else default_warmup))
     return sizes
 
 
-def steps_for(d_model: int, args) -> int:
+def steps_for(d_model: int, warmup: int, args) -> int:
     cfg = ModelConfig(d_model=d_model, n_layers=args.n_layers, n_heads=2, seq_len=args.seq_len,
                       ffn_multiple_of=8, vocab_size=256)
     n = param_counts(cfg)["params_non_embedding"]
-    return max(args.warmup_steps + 5, round(args.tokens_per_param * n / (args.batch_size * args.seq_len)))
+    return max(warmup + 5, round(args.tokens_per_param * n / (args.batch_size * args.seq_len)))
 
 
-def run_one(d_model: int, lr: float, warmup: int | None, seed: int, args, work: Path) -> float:
+def run_one(d_model: int, lr: float, warmup: int, seed: int, args, work: Path) -> float:
     name = f"d{d_model}_s{seed}"
     data_seed = 0 if args.mode == "init" else seed
     cmd = [SL, "train", "--data", str(work / "data"), "--out", str(work / f"{name}.pt"),
            "--d-model", str(d_model), "--n-layers", str(args.n_layers), "--n-heads", "2",
            "--ffn-multiple-of", "8", "--seq-len", str(args.seq_len), "--batch-size", str(args.batch_size),
            "--lr", str(lr), "--seed", str(seed), "--data-seed", str(data_seed), "--schedule", "wsd",
-           "--total-steps", str(steps_for(d_model, args)), "--warmup-steps", str(warmup or args.warmup_steps),
+           "--total-steps", str(steps_for(d_model, warmup, args)), "--warmup-steps", str(warmup),
            "--cooldown-fraction", "0.2", "--shape", "1-sqrt", "--no-progress", "--threads", "1",
            "--eval-out", str(work / f"{name}.json"), "--eval-tokens", "65536"]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -59,7 +59,7 @@ def run_one(d_model: int, lr: float, warmup: int | None, seed: int, args, work: 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="12:0.032,24:0.008,40:0.008", help="d_model:lr,...")
+    ap.add_argument("--sizes", default="12:0.032,24:0.008,40:0.008", help="d_model:lr[:warmup steps],...")
     ap.add_argument("--mode", choices=["both", "init"], default="both")
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--n-layers", type=int, default=2)
@@ -75,7 +75,7 @@ def main() -> None:
     if not (work / "data" / "meta.json").exists():
         subprocess.run([SL, "prepare-data", "--out", str(work / "data"), "--val-fraction", "0.05"],
                        check=True, stdout=subprocess.DEVNULL)
-    sizes = parse_sizes(args.sizes)
+    sizes = parse_sizes(args.sizes, args.warmup_steps)
     jobs = [(d, lr, w, s) for d, lr, w in sizes for s in range(args.seeds)]
     with ThreadPoolExecutor(args.workers) as pool:
         losses = list(pool.map(lambda j: run_one(*j, args, work), jobs))
@@ -84,7 +84,7 @@ def main() -> None:
     for i, (d, lr, w) in enumerate(sizes):
         v = losses[i * args.seeds:(i + 1) * args.seeds]
         sd = statistics.stdev(v)
-        print(f"d{d} lr {lr:g}, warmup {w or args.warmup_steps} ({steps_for(d, args)} steps): {' '.join(f'{x:.4f}' for x in v)}  "
+        print(f"d{d} lr {lr:g}, warmup {w} ({steps_for(d, w, args)} steps): {' '.join(f'{x:.4f}' for x in v)}  "
               f"mean {statistics.mean(v):.4f}  sd {sd:.4f} ({100 * sd / statistics.mean(v):.2f}%)")
 
 
