@@ -53,9 +53,9 @@ def sweep(points: pd.DataFrame, noise: float, run_offset: float, rng) -> pd.Data
 
 
 def replicate(args) -> dict:
-    points, noise, run_offset, n_boot, seed = args
+    points, noise, run_offset, n_boot, seed, screen = args
     df = sweep(points, noise, run_offset, np.random.default_rng(seed))
-    out = fit_table(df, flops="flops", group="model", approaches=(2, 3), n_boot=n_boot, seed=seed, screen=100)
+    out = fit_table(df, flops="flops", group="model", approaches=(2, 3), n_boot=n_boot, seed=seed, screen=screen)
     a3, a2 = out["approach3"], out["approach2"]
     est = {"alpha": a3["alpha"], "beta": a3["beta"], "E": a3["E"], "a": a3["allocation_a"], "a (approach 2)": a2["a"]}
     iv = {k: a3["bootstrap"]["intervals"].get(k) for k in QUANTITIES}
@@ -92,9 +92,9 @@ def table(results: list[dict]) -> pd.DataFrame:
 
 
 def run(sizes=5, span=10.0, tokens_per_param=(10, 15, 20, 30, 50, 80), noise=0.005, run_offset=0.005,
-        replicates=100, n_boot=100, seed=0, workers=None) -> tuple[pd.DataFrame, list[dict]]:
+        replicates=100, n_boot=100, seed=0, workers=None, screen=100) -> tuple[pd.DataFrame, list[dict]]:
     points = layout(sizes, span, list(tokens_per_param))
-    jobs = [(points, noise, run_offset, n_boot, seed + i) for i in range(replicates)]
+    jobs = [(points, noise, run_offset, n_boot, seed + i, screen) for i in range(replicates)]
     with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
         results = list(pool.map(replicate, jobs))
     return table(results), results
@@ -111,15 +111,17 @@ def main(argv=None) -> None:
     p.add_argument("--bootstrap", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int)
+    p.add_argument("--screen", type=int, default=100, help="fit.screen: L-BFGS-B from the best k starts (0: all)")
     p.add_argument("--out", type=Path)
     a = p.parse_args(argv)
     t0 = time.perf_counter()
     tab, results = run(a.sizes, a.span, a.tokens_per_param, a.noise, a.run_offset, a.replicates, a.bootstrap, a.seed,
-                       a.workers)
+                       a.workers, a.screen)
     seconds = time.perf_counter() - t0
     refits = sum(r["used"] for r in results)
     print(f"{a.replicates} sweeps of {a.sizes} sizes over {a.span:g}× × budgets {a.tokens_per_param} tokens/param; "
-          f"noise {a.noise:g} per point + {a.run_offset:g} per run; {a.bootstrap} resamples each; {seconds:.0f} s")
+          f"noise {a.noise:g} per point + {a.run_offset:g} per run; {a.bootstrap} resamples each; screen {a.screen}; "
+          f"{seconds:.0f} s")
     print(tab.to_markdown(index=False, floatfmt=".4g"))
     print(f"refits at a bound: {sum(r['at_bound'] for r in results)} of {refits}; resamples with < 3 sizes left out: "
           f"{sum(r['under_identified'] for r in results)}; fits with a parameter at a bound: "

@@ -41,9 +41,13 @@ BOUNDS3 = [(-20.0, 60.0), (-20.0, 60.0), (-10.0, 10.0), (0.0, 5.0), (0.0, 5.0)]
 # A resample needs this many distinct model sizes: each size gives one constant
 # E + A/N^α, so fewer than three cannot separate E, A and α.
 MIN_SIZES = 3
-# Tight enough to recover noise-free laws to 1e-3 (tests), loose enough that 4,500 starts
-# take seconds: tighter settings double the iterations and change the best fit in the 5th digit.
-LBFGS_OPTIONS = {"ftol": 1e-10, "gtol": 1e-8, "maxiter": 1000}
+# The multi-start runs only have to find the best basin: the best run is then polished to
+# full precision (below). ftol is absolute here (the objective is ≪ 1), so 1e-7 stops each
+# run ~1e-4 (relative) short; on 30 bootstrap resamples of the demo's layout this reached
+# the same polished optimum as ftol 1e-10 in every case (2 slightly lower), 3.4× faster.
+LBFGS_OPTIONS = {"ftol": 1e-7, "gtol": 1e-8, "maxiter": 1000}
+# Runs within this (relative) of the best run's unpolished objective count as reaching it.
+SAME_BASIN_RTOL = 1e-3
 # The best run is polished once more on the objective scaled to 1 at its start: L-BFGS-B's
 # ftol is relative to max(|f|, 1), and the Huber objective of a few points with percent
 # noise is ~1e-5, so the search stops ~1e-6 short (relative) along the flat E–A–α valley.
@@ -181,7 +185,7 @@ class ParametricFit:
     grad_norm: float
     success: bool
     n_starts: int
-    n_best: int  # starts that reached the best objective (within 1e-6 relative)
+    n_best: int  # starts whose run reached the best objective (within SAME_BASIN_RTOL)
     at_bound: list[str] = field(default_factory=list)  # law parameters that ended at a bound
     n_points: int = 0
     n_screened: int | None = None  # L-BFGS-B ran from this many of the n_starts (None: all)
@@ -296,7 +300,7 @@ def fit_parametric(
         runs = _fit_chunk(chunks[0])
     objectives = np.array([r[0] for r in runs])
     best_fun, best_x, success = runs[int(np.argmin(objectives))]
-    n_best = int(np.sum(objectives <= best_fun * (1 + 1e-6) + 1e-18))
+    n_best = int(np.sum(objectives <= best_fun * (1 + SAME_BASIN_RTOL) + 1e-18))
     polished_fun, polished_x = _polish(best_x, (log_n, log_d, log_l, delta, w), bounds)
     if polished_fun < best_fun:
         best_fun, best_x = polished_fun, polished_x
