@@ -48,5 +48,5 @@ rule all:
         LAYOUT.summary,
         LAYOUT.fits,
         LAYOUT.compute,
-        expand(f"{LAYOUT.figures}/{{name}}.png", name=FIGURES),
+        [LAYOUT.figure(name) for name in FIGURES],
         predicted_outputs(),

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from scalinglaws import ScalingLawsError
+from scalinglaws.layout import Layout
 from scalinglaws.sweep import Sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +125,7 @@ def test_several_cosine_baselines_some_budgets_only():
     assert [(b.tokens, b.final_fraction, b.primary) for b in runs] == [(2560, 0.1, True), (7680, 0.1, True),
                                                                         (2560, 0.0, False), (7680, 0.0, False)]
     assert [b.label for b in runs[1:3]] == ["cosine", "cosine→0"]
-    assert runs[2].directory == "cosine-final0" and runs[0].job == "cosine/a/tokens2560"
+    assert runs[2].directory == "cosine-final0" and Layout.cosine_job("a", 2560, runs[0].directory) == "cosine/a/tokens2560"
     assert s.baseline("cosine-final0", "a", "7680") == runs[3]
     # savings are counted against the whole primary sweep, trained or not
     assert s.tokens("cosine", "a") == 2560 + 5120 + 7680

@@ -8,10 +8,9 @@ both sides.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
-
-import pandas as pd
 
 from scalinglaws.flops import flops_per_token
 from scalinglaws.layout import Layout
@@ -19,11 +18,13 @@ from scalinglaws.sweep import Sweep, fraction_label
 
 
 def benchmark_seconds(path: str) -> float | None:
-    """Wall seconds of one job from its benchmark TSV (None if it has not run here)."""
+    """Wall seconds of one job from its benchmark TSV (None if it has not run here): the
+    ``s`` column, summed over the rows (one per repeat)."""
     p = Path(path)
     if not p.is_file():
         return None
-    return float(pd.read_csv(p, sep="\t")["s"].sum())
+    with open(p, newline="") as f:
+        return float(sum(float(row["s"]) for row in csv.DictReader(f, delimiter="\t")))
 
 
 def _total(values) -> float | None:
@@ -44,7 +45,7 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
     per_model = {}
     for m in sweep.models:
         fpt = flops_per_token(sweep.model_config(m), conv["convention"], conv["params"])
-        trunk_s = _total(seconds(f"trunk/{m}/step{s}") for s in sweep.trunk_steps(m))
+        trunk_s = _total(seconds(Layout.trunk_job(m, s)) for s in sweep.trunk_steps(m))
         forks = [c.fork_step for c in sweep.cooldowns(m)]
         entry = {"flops_per_token": fpt, "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": trunk_s},
                  # Hägele et al.'s count of the savings stops the trunk at its last fork step
@@ -52,13 +53,13 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
         for (shape, frac), group in _by_cooldown(sweep.cooldowns(m)).items():
             entry.setdefault("cooldowns", {})[f"{shape}@{frac}"] = {
                 "tokens": sum(c.cooldown_steps for c in group) * sweep.tokens_per_step,
-                "seconds": _total(seconds(f"cooldown/{m}/{shape}/f{frac}/tokens{c.tokens}") for c in group),
+                "seconds": _total(seconds(Layout.cooldown_job(m, shape, frac, c.tokens)) for c in group),
             }
         if sweep.config["cosine"]["enabled"]:
             entry["cosine"] = _equivalent_sweep(sweep, m, seconds)
             for label, runs in _by_label(b for b in sweep.baselines(m) if not b.primary).items():
                 entry.setdefault("other baselines", {})[label] = {
-                    "tokens": sum(b.tokens for b in runs), "seconds": _total(seconds(b.job) for b in runs)}
+                    "tokens": sum(b.tokens for b in runs), "seconds": _total(seconds(Layout.cosine_job(b.model, b.tokens, b.directory)) for b in runs)}
         parts = [entry["trunk"], entry["trunk_to_last_fork"], *entry.get("cooldowns", {}).values(), entry.get("cosine", {}),
                  *entry.get("other baselines", {}).values()]
         for part in parts:
@@ -75,7 +76,7 @@ def _equivalent_sweep(sweep: Sweep, model: str, seconds) -> dict:
     (``seconds_estimated``)."""
     tokens = sweep.tokens("cosine", model)
     runs = [b for b in sweep.baselines(model) if b.primary]
-    measured = _total(seconds(b.job) for b in runs)
+    measured = _total(seconds(Layout.cosine_job(b.model, b.tokens, b.directory)) for b in runs)
     if len(runs) == len(sweep.budgets(model)) or measured is None or not runs:
         return {"tokens": tokens, "seconds": measured}
     return {"tokens": tokens, "seconds": measured * tokens / sum(b.tokens for b in runs), "seconds_estimated": True}

@@ -1,8 +1,10 @@
 """Where every artifact of an experiment lives, under ``results/{experiment}/``.
 
-One place for paths, used by the Snakemake rules (called with wildcard names such as
-``"{model}"`` to make patterns) and by the library (called with values), so the two
-cannot drift apart.
+The one place for job ids and paths, used by the Snakemake rules (called with wildcard
+names such as ``"{model}"`` to make patterns) and by the library (called with values), so
+the two cannot drift apart. A training or averaging job's id names everything it writes:
+``{root}/{job}.pt`` (the model), ``{root}/{job}.csv`` (per-step metrics), its log,
+benchmark and rescue files, and ``{root}/eval/{job}.json`` (its evaluation).
 """
 
 from __future__ import annotations
@@ -18,16 +20,61 @@ PREDICTION_FIGURE = "predictions"  # drawn by the predict rule
 class Layout:
     root: str  # results/{experiment}
 
-    @property
-    def data(self) -> str:
-        return f"{self.root}/data"
+    @classmethod
+    def of(cls, config: dict, base: str = ".") -> Layout:
+        """The layout of ``config``'s experiment, under the workflow directory ``base``."""
+        root = f"results/{config['experiment']}"
+        return cls(root if base in (".", "") else f"{base}/{root}")
 
-    @property
-    def meta(self) -> str:
-        return f"{self.data}/meta.json"
+    # --- job ids ---------------------------------------------------------------------------
+
+    @staticmethod
+    def trunk_job(model, step) -> str:
+        return f"trunk/{model}/step{step}"
+
+    @staticmethod
+    def cooldown_job(model, shape, fraction, tokens) -> str:
+        """``fraction`` as it appears in paths: ``sweep.fraction_label``."""
+        return f"cooldown/{model}/{shape}/f{fraction}/tokens{tokens}"
+
+    @staticmethod
+    def cosine_job(model, tokens, directory="cosine") -> str:
+        """``directory`` is ``Baseline.directory`` (the primary baseline's is ``cosine``)."""
+        return f"{directory}/{model}/tokens{tokens}"
+
+    @staticmethod
+    def swa_job(model, tokens) -> str:
+        return f"swa/{model}/tokens{tokens}"
+
+    # --- what a job writes -----------------------------------------------------------------
+
+    def checkpoint(self, job: str) -> str:
+        return f"{self.root}/{job}.pt"
+
+    def metrics(self, job: str) -> str:
+        """The per-step metrics CSV of a training job."""
+        return f"{self.root}/{job}.csv"
+
+    def log(self, job: str) -> str:
+        return f"{self.root}/logs/{job}.log"
+
+    def benchmark(self, job: str) -> str:
+        return f"{self.root}/benchmarks/{job}.tsv"
+
+    def rescue(self, job: str) -> str:
+        """Where an interrupted training job saves its state: not an output, so Snakemake
+        does not delete it with the failed job's outputs, and the rerun resumes from it."""
+        return f"{self.root}/rescue/{job}.pt"
+
+    def evaluation(self, checkpoint: str) -> str:
+        """The evaluation JSON of a checkpoint: ``{root}/X.pt`` → ``{root}/eval/X.json``."""
+        assert checkpoint.startswith(self.root + "/") and checkpoint.endswith(".pt"), checkpoint
+        return f"{self.root}/eval/{checkpoint[len(self.root) + 1 : -3]}.json"
+
+    # --- checkpoints by what they are --------------------------------------------------------
 
     def trunk(self, model, step) -> str:
-        return f"{self.root}/trunk/{model}/step{step}.pt"
+        return self.checkpoint(self.trunk_job(model, step))
 
     def trunk_windows(self, model, step) -> str:
         """Directory of the SWA windows that the link ending at ``step`` completed."""
@@ -37,31 +84,23 @@ class Layout:
         return f"{self.trunk_windows(model, link_step)}/step{end_step}.pt"
 
     def cooldown(self, model, shape, fraction, tokens) -> str:
-        return f"{self.root}/cooldown/{model}/{shape}/f{fraction}/tokens{tokens}.pt"
+        return self.checkpoint(self.cooldown_job(model, shape, fraction, tokens))
 
     def cosine(self, model, tokens, directory: str = "cosine") -> str:
-        """A cosine baseline's checkpoint; ``directory`` is ``Baseline.directory`` (the primary
-        baseline's is ``cosine``)."""
-        return f"{self.root}/{directory}/{model}/tokens{tokens}.pt"
+        return self.checkpoint(self.cosine_job(model, tokens, directory))
 
     def swa(self, model, tokens) -> str:
-        return f"{self.root}/swa/{model}/tokens{tokens}.pt"
+        return self.checkpoint(self.swa_job(model, tokens))
 
-    def evaluation(self, checkpoint: str) -> str:
-        """The evaluation JSON of a checkpoint: ``{root}/X.pt`` → ``{root}/eval/X.json``."""
-        assert checkpoint.startswith(self.root + "/") and checkpoint.endswith(".pt"), checkpoint
-        return f"{self.root}/eval/{checkpoint[len(self.root) + 1 : -3]}.json"
+    # --- the experiment's tables and figures ---------------------------------------------------
 
-    def rescue(self, job: str) -> str:
-        """Where an interrupted training job saves its state: not an output, so Snakemake
-        does not delete it with the failed job's outputs, and the rerun resumes from it."""
-        return f"{self.root}/rescue/{job}.pt"
+    @property
+    def data(self) -> str:
+        return f"{self.root}/data"
 
-    def log(self, job: str) -> str:
-        return f"{self.root}/logs/{job}.log"
-
-    def benchmark(self, job: str) -> str:
-        return f"{self.root}/benchmarks/{job}.tsv"
+    @property
+    def meta(self) -> str:
+        return f"{self.data}/meta.json"
 
     @property
     def points(self) -> str:
@@ -86,3 +125,6 @@ class Layout:
     @property
     def figures(self) -> str:
         return f"{self.root}/figures"
+
+    def figure(self, name: str) -> str:
+        return f"{self.figures}/{name}.png"

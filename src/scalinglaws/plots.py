@@ -199,10 +199,6 @@ def compute_saved(path, account: dict):
 # --- all figures of an experiment ------------------------------------------------------------
 
 
-def _metrics(path: str) -> pd.DataFrame:
-    return pd.read_csv(path.replace(".pt", ".csv"))
-
-
 def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
     """Every figure of the report, from the experiment's files; returns name → PNG path."""
     import json
@@ -226,10 +222,13 @@ def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
               config["cooldown"]["shapes"], sweep.cosine_final_fractions[0])
 
     shape, frac = config["cooldown"]["shapes"][0], config["cooldown"]["fractions"][0]
-    trunk = pd.concat([_metrics(layout.trunk(m, s)).assign(model=m) for m in sweep.models for s in sweep.trunk_steps(m)])
-    branches = {m: [_metrics(layout.cooldown(m, c.shape, fraction_label(c.fraction), c.tokens))
+    def metrics(job):
+        return pd.read_csv(layout.metrics(job))
+
+    trunk = pd.concat([metrics(layout.trunk_job(m, s)).assign(model=m) for m in sweep.models for s in sweep.trunk_steps(m)])
+    branches = {m: [metrics(layout.cooldown_job(m, c.shape, fraction_label(c.fraction), c.tokens))
                     for c in sweep.cooldowns(m) if (c.shape, c.fraction) == (shape, frac)] for m in sweep.models}
-    cosine = {m: [_metrics(layout.cosine(m, b.tokens)) for b in sweep.baselines(m) if b.primary] for m in sweep.models}
+    cosine = {m: [metrics(layout.cosine_job(m, b.tokens)) for b in sweep.baselines(m) if b.primary] for m in sweep.models}
     loss_curves(paths["loss_curves"], trunk, branches, cosine, colors)
 
     wide = losses(points)

@@ -66,11 +66,6 @@ class Baseline:
         """Its folder under results/{experiment}/: ``cosine``, or ``cosine-final0`` for another."""
         return "cosine" if self.primary else f"cosine-final{self.final_fraction:g}"
 
-    @property
-    def job(self) -> str:
-        """Its job id (log and benchmark names)."""
-        return f"{self.directory}/{self.model}/tokens{self.tokens}"
-
 
 def baseline_label(final_fraction: float, primary: bool) -> str:
     return "cosine" if primary else f"cosine→{final_fraction:g}"

@@ -77,11 +77,11 @@ def training_jobs(sweep: Sweep, model: str) -> list[tuple[str, int]]:
     """(benchmark name, training tokens) of every training job of ``model``."""
     tps, jobs, prev = sweep.tokens_per_step, [], 0
     for s in sweep.trunk_steps(model):
-        jobs.append((f"trunk/{model}/step{s}", (s - prev) * tps))
+        jobs.append((Layout.trunk_job(model, s), (s - prev) * tps))
         prev = s
-    jobs += [(f"cooldown/{model}/{c.shape}/f{fraction_label(c.fraction)}/tokens{c.tokens}", c.cooldown_steps * tps)
+    jobs += [(Layout.cooldown_job(model, c.shape, fraction_label(c.fraction), c.tokens), c.cooldown_steps * tps)
              for c in sweep.cooldowns(model)]
-    jobs += [(b.job, b.tokens) for b in sweep.baselines(model)]
+    jobs += [(Layout.cosine_job(model, b.tokens, b.directory), b.tokens) for b in sweep.baselines(model)]
     return jobs
 
 

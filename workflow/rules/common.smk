@@ -5,19 +5,18 @@ import glob
 import json
 import os
 import re
-import shlex
 import sys
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
-from scalinglaws import ScalingLawsError
+from scalinglaws import ScalingLawsError, flags
 from scalinglaws.data import check_prepared
 from scalinglaws.layout import FIGURES, PREDICTION_FIGURE, Layout
 from scalinglaws.points import evaluations, fork_evaluations
 from scalinglaws.sweep import Sweep, fraction_label
 
-LAYOUT = Layout(f"results/{config['experiment']}")
+LAYOUT = Layout.of(config)
 
 try:
     SWEEP = Sweep(config)
@@ -64,65 +63,28 @@ def canonical(settings: dict) -> str:
     return json.dumps(settings, sort_keys=True)
 
 
-def _flags(**kw):
-    return " ".join(
-        f"--{k.replace('_', '-')} {shlex.quote(str(v))}"
-        for k, v in kw.items()
-        if v is not None
-    )
+# Job ids as wildcard patterns: each names the job's checkpoint, metrics, log, benchmark
+# and rescue files (scalinglaws.layout).
+TRUNK_JOB = LAYOUT.trunk_job("{model}", "{step}")
+COOLDOWN_JOB = LAYOUT.cooldown_job("{model}", "{shape}", "{fraction}", "{tokens}")
+COSINE_JOB = LAYOUT.cosine_job("{model}", "{tokens}", "{baseline}")
+SWA_JOB = LAYOUT.swa_job("{model}", "{tokens}")
 
 
+# Params of the training rules (scalinglaws.flags decides what is a setting, a rerun
+# trigger, and what is execution, which Snakemake leaves out of the trigger because these
+# are functions of threads or resources).
 def launch(wildcards, threads, resources):
-    """What runs `scalinglaws`: the command itself, or torchrun over the job's processes
-    when its resources ask for several (``nproc``, or one per GPU: ``gpu``)."""
-    n = max(int(getattr(resources, "nproc", 1)), int(getattr(resources, "gpu", 0)))
-    if n <= 1:
-        return "scalinglaws"
-    return f"torchrun --standalone --nproc_per_node {n} -m scalinglaws"
+    return flags.launch(getattr(resources, "nproc", 1), getattr(resources, "gpu", 0))
 
 
 def execution(wildcards, threads, resources):
-    """How, not what, a training job runs: device, threads, micro-batches, compilation.
-    Snakemake leaves params that are functions of threads or resources out of its rerun
-    trigger, so changing any of these retrains nothing."""
-    flags = _flags(
-        device=resources.device,
-        threads=threads,
-        micro_batch_size=int(getattr(resources, "micro_batch_size", 0)) or None,
-    )
-    return f"{flags} --compile" if config["training"]["compile"] else flags
-
-
-def _run_flags(model, lr):
-    """Model, optimizer and data-order flags shared by a trunk and a cosine run."""
-    t, cfg = config["training"], SWEEP.model_config(model)
-    return _flags(
-        d_model=cfg.d_model,
-        n_layers=cfg.n_layers,
-        n_heads=cfg.n_heads,
-        seq_len=cfg.seq_len,
-        ffn_multiple_of=cfg.ffn_multiple_of,
-        batch_size=t["batch_size"],
-        lr=lr,
-        weight_decay=t["weight_decay"],
-        grad_clip=t["grad_clip"],
-        warmup_steps=SWEEP.warmup_steps_for(model),
-        seed=t["seed"],
-        data_seed=t["data_seed"],
-        precision=t["precision"],
-    )
+    micro = int(getattr(resources, "micro_batch_size", 0))
+    return flags.execution(SWEEP, resources.device, threads, micro)
 
 
 def trunk_settings(wildcards):
-    """Everything that defines the trunk's trajectory; a change here means new trunks."""
-    args = _run_flags(wildcards.model, SWEEP.model_spec(wildcards.model)["lr"])
-    if SWEEP.swa_enabled:
-        swa = _flags(
-            swa_window_steps=SWEEP.swa_window_steps,
-            swa_every_steps=SWEEP.swa_every_steps,
-        )
-        args = f"{args} {swa}"
-    return args
+    return flags.trunk_settings(SWEEP, wildcards.model)
 
 
 def trunk_init(wildcards):
@@ -154,26 +116,12 @@ def cooldown_init(wildcards):
 
 
 def cooldown_settings(wildcards):
-    c = _cooldown(wildcards)
-    return _flags(
-        schedule="wsd",
-        total_steps=c.total_steps,
-        cooldown_steps=c.cooldown_steps,
-        shape=c.shape,
-        final_fraction=config["cooldown"]["final_fraction"],
-        precision=config["training"]["precision"],
-    )
+    return flags.cooldown_settings(SWEEP, _cooldown(wildcards))
 
 
 def cosine_settings(wildcards):
-    m = wildcards.model
-    b = SWEEP.baseline(wildcards.baseline, m, wildcards.tokens)
-    schedule = _flags(
-        schedule="cosine",
-        total_steps=b.tokens // SWEEP.tokens_per_step,
-        final_fraction=b.final_fraction,
-    )
-    return f"{_run_flags(m, SWEEP.cosine_lr(m))} {schedule}"
+    baseline = SWEEP.baseline(wildcards.baseline, wildcards.model, wildcards.tokens)
+    return flags.cosine_settings(SWEEP, baseline)
 
 
 def _swa_point(wildcards):
@@ -216,27 +164,19 @@ def evaluation_output(checkpoint):
 
 
 def evaluation_flags(checkpoint):
-    """The train/average flags that evaluate ``checkpoint`` (a wildcard pattern) in the job.
-    Built from wildcards, not from output: Snakemake's params trigger ignores params that
-    are functions of input or output, and a changed eval setting must rerun the job."""
-
-    def flags(wildcards):
-        if not EVAL_IN_JOB:
-            return ""
-        return _flags(
-            eval_out=LAYOUT.evaluation(checkpoint.format(**wildcards)),
-            eval_tokens=config["eval"]["tokens"],
-            eval_batch_size=config["eval"]["batch_size"],
-        )
-
-    return flags
+    """The flags that evaluate ``checkpoint`` (a wildcard pattern) in the job. Built from
+    wildcards, not from output: Snakemake's params trigger ignores params that are
+    functions of input or output, and a changed eval setting must rerun the job."""
+    return lambda wildcards: flags.evaluation_flags(
+        SWEEP, LAYOUT.evaluation(checkpoint.format(**wildcards))
+    )
 
 
 def predicted_outputs():
     """predictions.csv and its figure, when predictions are on."""
     if not SWEEP.predict["enabled"]:
         return []
-    return [LAYOUT.predictions, f"{LAYOUT.figures}/{PREDICTION_FIGURE}.png"]
+    return [LAYOUT.predictions, LAYOUT.figure(PREDICTION_FIGURE)]
 
 
 def fit_inputs():
@@ -263,10 +203,12 @@ def predictions_flag(wildcards, input):
 
 def training_metrics():
     """Per-step metrics CSVs of every training job (for the loss-curve figure)."""
-    m = [LAYOUT.trunk(x, s) for x in SWEEP.models for s in SWEEP.trunk_steps(x)]
-    m += [
-        LAYOUT.cooldown(c.model, c.shape, fraction_label(c.fraction), c.tokens)
+    jobs = [LAYOUT.trunk_job(m, s) for m in SWEEP.models for s in SWEEP.trunk_steps(m)]
+    jobs += [
+        LAYOUT.cooldown_job(c.model, c.shape, fraction_label(c.fraction), c.tokens)
         for c in SWEEP.cooldowns()
     ]
-    m += [LAYOUT.cosine(b.model, b.tokens, b.directory) for b in SWEEP.baselines()]
-    return [p.replace(".pt", ".csv") for p in m]
+    jobs += [
+        LAYOUT.cosine_job(b.model, b.tokens, b.directory) for b in SWEEP.baselines()
+    ]
+    return [LAYOUT.metrics(job) for job in jobs]

@@ -5,17 +5,13 @@ rule cooldown:
         data=LAYOUT.meta,
         init=cooldown_init,
     output:
-        **evaluation_output(
-            LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}")
-        ),
-        ckpt=LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}"),
-        metrics=LAYOUT.cooldown(
-            "{model}", "{shape}", "{fraction}", "{tokens}"
-        ).replace(".pt", ".csv"),
+        **evaluation_output(LAYOUT.checkpoint(COOLDOWN_JOB)),
+        ckpt=LAYOUT.checkpoint(COOLDOWN_JOB),
+        metrics=LAYOUT.metrics(COOLDOWN_JOB),
     log:
-        LAYOUT.log("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}"),
+        LAYOUT.log(COOLDOWN_JOB),
     benchmark:
-        LAYOUT.benchmark("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}")
+        LAYOUT.benchmark(COOLDOWN_JOB)
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
@@ -26,10 +22,8 @@ rule cooldown:
         execution=execution,
         data=data_dir,
         settings=cooldown_settings,
-        evaluation=evaluation_flags(
-            LAYOUT.cooldown("{model}", "{shape}", "{fraction}", "{tokens}")
-        ),
-        rescue=LAYOUT.rescue("cooldown/{model}/{shape}/f{fraction}/tokens{tokens}"),
+        evaluation=evaluation_flags(LAYOUT.checkpoint(COOLDOWN_JOB)),
+        rescue=LAYOUT.rescue(COOLDOWN_JOB),
     shell:
         "{params.launch} train --data {params.data} --init {input.init} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "

@@ -4,15 +4,13 @@ rule cosine:
     input:
         data=LAYOUT.meta,
     output:
-        **evaluation_output(LAYOUT.cosine("{model}", "{tokens}", "{baseline}")),
-        ckpt=LAYOUT.cosine("{model}", "{tokens}", "{baseline}"),
-        metrics=LAYOUT.cosine("{model}", "{tokens}", "{baseline}").replace(
-            ".pt", ".csv"
-        ),
+        **evaluation_output(LAYOUT.checkpoint(COSINE_JOB)),
+        ckpt=LAYOUT.checkpoint(COSINE_JOB),
+        metrics=LAYOUT.metrics(COSINE_JOB),
     log:
-        LAYOUT.log("{baseline}/{model}/tokens{tokens}"),
+        LAYOUT.log(COSINE_JOB),
     benchmark:
-        LAYOUT.benchmark("{baseline}/{model}/tokens{tokens}")
+        LAYOUT.benchmark(COSINE_JOB)
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
@@ -23,8 +21,8 @@ rule cosine:
         execution=execution,
         data=data_dir,
         settings=cosine_settings,
-        evaluation=evaluation_flags(LAYOUT.cosine("{model}", "{tokens}", "{baseline}")),
-        rescue=LAYOUT.rescue("{baseline}/{model}/tokens{tokens}"),
+        evaluation=evaluation_flags(LAYOUT.checkpoint(COSINE_JOB)),
+        rescue=LAYOUT.rescue(COSINE_JOB),
     shell:
         "{params.launch} train --data {params.data} {params.settings} "
         "--out {output.ckpt} --metrics {output.metrics} "

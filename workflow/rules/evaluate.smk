@@ -2,10 +2,10 @@
 # final model), on the same fixed validation tokens for all.
 rule evaluate:
     input:
-        ckpt=f"{LAYOUT.root}/{{kind}}/{{path}}.pt",
+        ckpt=LAYOUT.checkpoint("{kind}/{path}"),
         data=LAYOUT.meta,
     output:
-        f"{LAYOUT.root}/eval/{{kind}}/{{path}}.json",
+        LAYOUT.evaluation(LAYOUT.checkpoint("{kind}/{path}")),
     log:
         LAYOUT.log("eval/{kind}/{path}"),
     wildcard_constraints:

@@ -7,7 +7,7 @@ rule predict:
     output:
         table=LAYOUT.predictions,
         figure=report(
-            f"{LAYOUT.figures}/{PREDICTION_FIGURE}.png",
+            LAYOUT.figure(PREDICTION_FIGURE),
             caption="../report/predictions.rst",
             category="Figures",
         ),

@@ -8,7 +8,7 @@ rule plots:
     output:
         **{
             name: report(
-                f"{LAYOUT.figures}/{name}.png",
+                LAYOUT.figure(name),
                 caption=f"../report/{name}.rst",
                 category="Figures",
             )

@@ -6,10 +6,10 @@ rule swa:
         windows=swa_window_dirs,
         data=LAYOUT.meta,
     output:
-        **evaluation_output(LAYOUT.swa("{model}", "{tokens}")),
-        ckpt=LAYOUT.swa("{model}", "{tokens}"),
+        **evaluation_output(LAYOUT.checkpoint(SWA_JOB)),
+        ckpt=LAYOUT.checkpoint(SWA_JOB),
     log:
-        LAYOUT.log("swa/{model}/tokens{tokens}"),
+        LAYOUT.log(SWA_JOB),
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
@@ -18,7 +18,7 @@ rule swa:
     params:
         windows=swa_window_files,
         data=data_dir,
-        evaluation=evaluation_flags(LAYOUT.swa("{model}", "{tokens}")),
+        evaluation=evaluation_flags(LAYOUT.checkpoint(SWA_JOB)),
     shell:
         "scalinglaws average {params.windows} --out {output.ckpt} --data {params.data} "
         "{params.evaluation} --device {resources.device} --threads {threads} > {log} 2>&1"

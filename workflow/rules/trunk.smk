@@ -11,13 +11,13 @@ rule trunk:
         data=LAYOUT.meta,
         init=trunk_init,
     output:
-        ckpt=protected(LAYOUT.trunk("{model}", "{step}")),
-        metrics=protected(LAYOUT.trunk("{model}", "{step}").replace(".pt", ".csv")),
+        ckpt=protected(LAYOUT.checkpoint(TRUNK_JOB)),
+        metrics=protected(LAYOUT.metrics(TRUNK_JOB)),
         windows=protected(directory(LAYOUT.trunk_windows("{model}", "{step}"))),
     log:
-        LAYOUT.log("trunk/{model}/step{step}"),
+        LAYOUT.log(TRUNK_JOB),
     benchmark:
-        LAYOUT.benchmark("trunk/{model}/step{step}")
+        LAYOUT.benchmark(TRUNK_JOB)
     conda:
         "../envs/scalinglaws.yaml"
     threads: 1
@@ -29,7 +29,7 @@ rule trunk:
         data=data_dir,
         init=init_flag,
         settings=trunk_settings,
-        rescue=LAYOUT.rescue("trunk/{model}/step{step}"),
+        rescue=LAYOUT.rescue(TRUNK_JOB),
     shell:
         "mkdir -p {output.windows} && "
         "{params.launch} train --data {params.data} {params.init} --until {wildcards.step} {params.settings} "
