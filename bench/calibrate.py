@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scalinglaws.fit import ParametricFit
-from scalinglaws.laws import fit_table
+from scalinglaws.analysis.fits import fit_table
+from scalinglaws.laws.chinchilla import ParametricFit
 
 # Hoffmann et al. (2022)'s fitted law; C = 6ND, so its allocation exponent is β/(α+β).
 TRUTH = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
@@ -39,8 +39,11 @@ QUANTITIES = ("alpha", "beta", "E", "a")
 def layout(sizes: int, span: float, tokens_per_param: list[float], smallest: float = 1e8) -> pd.DataFrame:
     """``sizes`` models log-spaced over ``span``× from ``smallest`` parameters, each at every
     budget of ``tokens_per_param``."""
-    rows = [{"model": f"m{i}", "params": n, "tokens": n * t}
-            for i, n in enumerate(smallest * np.logspace(0, np.log10(span), sizes)) for t in tokens_per_param]
+    rows = [
+        {"model": f"m{i}", "params": n, "tokens": n * t}
+        for i, n in enumerate(smallest * np.logspace(0, np.log10(span), sizes))
+        for t in tokens_per_param
+    ]
     return pd.DataFrame(rows).assign(flops=lambda df: 6 * df.params * df.tokens)
 
 
@@ -61,8 +64,14 @@ def replicate(args) -> dict:
     iv = {k: a3["bootstrap"]["intervals"].get(k) for k in QUANTITIES}
     iv["a (approach 2)"] = a2.get("bootstrap", {}).get("intervals", {}).get("a")
     b = a3["bootstrap"]
-    return {"estimate": est, "intervals": iv, "at_bound": b["at_bound"], "used": b["used"],
-            "under_identified": b["under_identified"], "fit_at_bound": a3["at_bound"]}
+    return {
+        "estimate": est,
+        "intervals": iv,
+        "at_bound": b["at_bound"],
+        "used": b["used"],
+        "under_identified": b["under_identified"],
+        "fit_at_bound": a3["at_bound"],
+    }
 
 
 def table(results: list[dict]) -> pd.DataFrame:
@@ -80,8 +89,13 @@ def table(results: list[dict]) -> pd.DataFrame:
         if pairs:
             est = np.array([e for e, _ in pairs])
             lo95, hi95 = np.array([iv["95%"] for _, iv in pairs]).T
-            row.update({"median estimate": np.median(est), "median signed error": np.median(est - t),
-                        "RMSE": float(np.sqrt(np.mean((est - t) ** 2)))})
+            row.update(
+                {
+                    "median estimate": np.median(est),
+                    "median signed error": np.median(est - t),
+                    "RMSE": float(np.sqrt(np.mean((est - t) ** 2))),
+                }
+            )
             for level in ("80%", "95%"):
                 lo, hi = np.array([iv[level] for _, iv in pairs]).T
                 row[f"{level} covers"] = float(np.mean((lo <= t) & (t <= hi)))
@@ -91,8 +105,18 @@ def table(results: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run(sizes=5, span=10.0, tokens_per_param=(10, 15, 20, 30, 50, 80), noise=0.005, run_offset=0.005,
-        replicates=100, n_boot=100, seed=0, workers=None, screen=100) -> tuple[pd.DataFrame, list[dict]]:
+def run(
+    sizes=5,
+    span=10.0,
+    tokens_per_param=(10, 15, 20, 30, 50, 80),
+    noise=0.005,
+    run_offset=0.005,
+    replicates=100,
+    n_boot=100,
+    seed=0,
+    workers=None,
+    screen=100,
+) -> tuple[pd.DataFrame, list[dict]]:
     points = layout(sizes, span, list(tokens_per_param))
     jobs = [(points, noise, run_offset, n_boot, seed + i, screen) for i in range(replicates)]
     with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
@@ -115,21 +139,45 @@ def main(argv=None) -> None:
     p.add_argument("--out", type=Path)
     a = p.parse_args(argv)
     t0 = time.perf_counter()
-    tab, results = run(a.sizes, a.span, a.tokens_per_param, a.noise, a.run_offset, a.replicates, a.bootstrap, a.seed,
-                       a.workers, a.screen)
+    tab, results = run(
+        a.sizes,
+        a.span,
+        a.tokens_per_param,
+        a.noise,
+        a.run_offset,
+        a.replicates,
+        a.bootstrap,
+        a.seed,
+        a.workers,
+        a.screen,
+    )
     seconds = time.perf_counter() - t0
     refits = sum(r["used"] for r in results)
-    print(f"{a.replicates} sweeps of {a.sizes} sizes over {a.span:g}× × budgets {a.tokens_per_param} tokens/param; "
-          f"noise {a.noise:g} per point + {a.run_offset:g} per run; {a.bootstrap} resamples each; screen {a.screen}; "
-          f"{seconds:.0f} s")
+    print(
+        f"{a.replicates} sweeps of {a.sizes} sizes over {a.span:g}× × budgets {a.tokens_per_param} tokens/param; "
+        f"noise {a.noise:g} per point + {a.run_offset:g} per run; {a.bootstrap} resamples each; screen {a.screen}; "
+        f"{seconds:.0f} s"
+    )
     print(tab.to_markdown(index=False, floatfmt=".4g"))
-    print(f"refits at a bound: {sum(r['at_bound'] for r in results)} of {refits}; resamples with < 3 sizes left out: "
-          f"{sum(r['under_identified'] for r in results)}; fits with a parameter at a bound: "
-          f"{sum(bool(r['fit_at_bound']) for r in results)} of {a.replicates}")
+    print(
+        f"refits at a bound: {sum(r['at_bound'] for r in results)} of {refits}; resamples with < 3 sizes left out: "
+        f"{sum(r['under_identified'] for r in results)}; fits with a parameter at a bound: "
+        f"{sum(bool(r['fit_at_bound']) for r in results)} of {a.replicates}"
+    )
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.write_text(json.dumps({"settings": vars(a) | {"out": str(a.out)}, "seconds": seconds,
-                                     "table": tab.to_dict(orient="records"), "replicates": results}, indent=1, default=float))
+        a.out.write_text(
+            json.dumps(
+                {
+                    "settings": vars(a) | {"out": str(a.out)},
+                    "seconds": seconds,
+                    "table": tab.to_dict(orient="records"),
+                    "replicates": results,
+                },
+                indent=1,
+                default=float,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scalinglaws.data import META, data_fingerprint
-from scalinglaws.architecture import ModelConfig
+from scalinglaws.training.architecture import ModelConfig
+from scalinglaws.training.data import META, data_fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,18 +33,33 @@ def synthetic_data(path: Path, train_tokens: int, val_tokens: int = 70_000, voca
             rng.integers(0, vocab, size=min(chunk, train_tokens - start), dtype=np.uint16).tofile(f)
     rng.integers(0, vocab, size=val_tokens, dtype=np.uint16).tofile(path / "val.bin")
     meta = {
-        "source": {"source": "synthetic"}, "tokenizer": "bytes", "vocab_size": vocab, "eot": 0, "dtype": "uint16",
-        "val_fraction": val_tokens / (train_tokens + val_tokens), "max_tokens": None,
-        "train_tokens": train_tokens, "val_tokens": val_tokens, "text_sha256": f"random-{seed}",
+        "source": {"source": "synthetic"},
+        "tokenizer": "bytes",
+        "vocab_size": vocab,
+        "eot": 0,
+        "dtype": "uint16",
+        "val_fraction": val_tokens / (train_tokens + val_tokens),
+        "max_tokens": None,
+        "train_tokens": train_tokens,
+        "val_tokens": val_tokens,
+        "text_sha256": f"random-{seed}",
     }
     meta["fingerprint"] = data_fingerprint(meta)
     (path / META).write_text(json.dumps(meta))
     return path
 
 
-def model_config(d_model: int, n_layers: int, n_heads: int, seq_len: int = SEQ_LEN, ffn_multiple_of: int = 32) -> ModelConfig:
-    return ModelConfig(vocab_size=256, d_model=d_model, n_layers=n_layers, n_heads=n_heads, seq_len=seq_len,
-                       ffn_multiple_of=ffn_multiple_of)
+def model_config(
+    d_model: int, n_layers: int, n_heads: int, seq_len: int = SEQ_LEN, ffn_multiple_of: int = 32
+) -> ModelConfig:
+    return ModelConfig(
+        vocab_size=256,
+        d_model=d_model,
+        n_layers=n_layers,
+        n_heads=n_heads,
+        seq_len=seq_len,
+        ffn_multiple_of=ffn_multiple_of,
+    )
 
 
 def best_of(fn, repeats: int) -> float:

@@ -45,11 +45,17 @@ def dry_run(n_models: int = 10, n_budgets: int = 20, repeats: int = 2) -> dict:
             times.append(time.perf_counter() - t0)
             out = r.stdout + r.stderr
         total = re.search(r"^total\s+(\d+)", out, re.M)
-        return {"seconds": min(times), "jobs": int(total.group(1)) if total else None,
-                "models": n_models, "budgets": n_budgets}
+        return {
+            "seconds": min(times),
+            "jobs": int(total.group(1)) if total else None,
+            "models": n_models,
+            "budgets": n_budgets,
+        }
 
 
 if __name__ == "__main__":
     r = dry_run()
-    print(f"snakemake -n: {r['jobs']:,} jobs ({r['models']} models × {r['budgets']} budgets × 2 shapes × 2 fractions) "
-          f"planned in {r['seconds']:.1f} s")
+    print(
+        f"snakemake -n: {r['jobs']:,} jobs ({r['models']} models × {r['budgets']} budgets × 2 shapes × 2 fractions) "
+        f"planned in {r['seconds']:.1f} s"
+    )

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from scalinglaws.fit import fit_parametric
+from scalinglaws.laws.chinchilla import fit_parametric
 
 
 def points(n_points=300, noise=0.005, seed=0):
@@ -23,5 +23,10 @@ def timed(**kw) -> dict:
     n, d, loss = points()
     t0 = time.perf_counter()
     fit = fit_parametric(n, d, loss, **kw)
-    return {"seconds": time.perf_counter() - t0, "objective": fit.objective, "n_starts": fit.n_starts,
-            "alpha": fit.alpha, "beta": fit.beta}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "objective": fit.objective,
+        "n_starts": fit.n_starts,
+        "alpha": fit.alpha,
+        "beta": fit.beta,
+    }

@@ -23,11 +23,11 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import synthetic_data  # noqa: E402
-from scalinglaws.architecture import ModelConfig  # noqa: E402
-from scalinglaws.data import TokenData  # noqa: E402
-from scalinglaws.flops import flops_per_token, param_counts  # noqa: E402
-from scalinglaws.schedules import Schedule  # noqa: E402
-from scalinglaws.train import OptimConfig, RunConfig, train  # noqa: E402
+from scalinglaws.experiment.flops import flops_per_token, param_counts  # noqa: E402
+from scalinglaws.training.architecture import ModelConfig  # noqa: E402
+from scalinglaws.training.data import TokenData  # noqa: E402
+from scalinglaws.training.loop import OptimConfig, RunConfig, train  # noqa: E402
+from scalinglaws.training.schedules import Schedule  # noqa: E402
 
 
 def matmul_peak(device: str, dtype=torch.bfloat16, n: int = 8192, repeats: int = 20) -> float:
@@ -46,27 +46,53 @@ def matmul_peak(device: str, dtype=torch.bfloat16, n: int = 8192, repeats: int =
 
 
 def run(args) -> dict:
-    cfg = ModelConfig(vocab_size=args.vocab, d_model=args.d_model, n_layers=args.n_layers, n_heads=args.n_heads,
-                      seq_len=args.seq_len)
+    cfg = ModelConfig(
+        vocab_size=args.vocab, d_model=args.d_model, n_layers=args.n_layers, n_heads=args.n_heads, seq_len=args.seq_len
+    )
     peak = matmul_peak(args.device, n=args.peak_n)
-    out = {"device": torch.cuda.get_device_name() if args.device.startswith("cuda") else args.device,
-           "torch": torch.__version__, "params": param_counts(cfg)["params"], "bf16_peak_flops": peak, "runs": []}
+    out = {
+        "device": torch.cuda.get_device_name() if args.device.startswith("cuda") else args.device,
+        "torch": torch.__version__,
+        "params": param_counts(cfg)["params"],
+        "bf16_peak_flops": peak,
+        "runs": [],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         tokens = max(4 * args.batch * (args.seq_len + 1) * (args.steps + args.warm), 200_000)
         data = TokenData.open(synthetic_data(Path(tmp) / "d", tokens, val_tokens=10_000, vocab=args.vocab))
         for compile_ in (False, True) if args.compile else (False,):
-            r = RunConfig(model=cfg, optim=OptimConfig(lr=3e-4), schedule=Schedule("constant", warmup_steps=0),
-                          batch_size=args.batch, precision="bf16", compile=compile_)
+            r = RunConfig(
+                model=cfg,
+                optim=OptimConfig(lr=3e-4),
+                schedule=Schedule("constant", warmup_steps=0),
+                batch_size=args.batch,
+                precision="bf16",
+                compile=compile_,
+            )
             train(r, data, until=args.warm, out=Path(tmp) / "warm.pt", device=args.device, progress=False)
-            res = train(r, data, until=args.warm + args.steps, init=Path(tmp) / "warm.pt", out=Path(tmp) / "x.pt",
-                        device=args.device, progress=False)
+            res = train(
+                r,
+                data,
+                until=args.warm + args.steps,
+                init=Path(tmp) / "warm.pt",
+                out=Path(tmp) / "x.pt",
+                device=args.device,
+                progress=False,
+            )
             tps = args.steps * args.batch * args.seq_len / res.seconds
-            row = {"compile": compile_, "tokens_per_s": tps, "final_loss": res.losses[-1],
-                   "mfu_6n": 6 * out["params"] * tps / peak, "mfu_chinchilla": flops_per_token(cfg, "chinchilla") * tps / peak}
+            row = {
+                "compile": compile_,
+                "tokens_per_s": tps,
+                "final_loss": res.losses[-1],
+                "mfu_6n": 6 * out["params"] * tps / peak,
+                "mfu_chinchilla": flops_per_token(cfg, "chinchilla") * tps / peak,
+            }
             out["runs"].append(row)
-            print(f"{out['device']}: {out['params'] / 1e6:.1f}M params, bf16, compile={compile_}: {tps:,.0f} tokens/s, "
-                  f"MFU {row['mfu_6n']:.1%} (6N) / {row['mfu_chinchilla']:.1%} (3×fwd) of the measured bf16 peak "
-                  f"{peak / 1e12:.0f} TFLOP/s")
+            print(
+                f"{out['device']}: {out['params'] / 1e6:.1f}M params, bf16, compile={compile_}: {tps:,.0f} tokens/s, "
+                f"MFU {row['mfu_6n']:.1%} (6N) / {row['mfu_chinchilla']:.1%} (3×fwd) of the measured bf16 peak "
+                f"{peak / 1e12:.0f} TFLOP/s"
+            )
     return out
 
 

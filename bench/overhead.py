@@ -15,12 +15,12 @@ from pathlib import Path
 import torch
 
 from common import best_of, model_config, synthetic_data, workflow_copy
-from scalinglaws import checkpoint
-from scalinglaws.data import TokenData
-from scalinglaws.evaluate import val_loss
-from scalinglaws.model import build
-from scalinglaws.schedules import Schedule
-from scalinglaws.train import OptimConfig, RunConfig, _state, make_optimizer
+from scalinglaws.training import checkpoint
+from scalinglaws.training.data import TokenData
+from scalinglaws.training.evaluate import val_loss
+from scalinglaws.training.loop import OptimConfig, RunConfig, _state, make_optimizer
+from scalinglaws.training.model import build
+from scalinglaws.training.schedules import Schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -28,7 +28,12 @@ BIN = Path(sys.executable).parent
 
 def process_start() -> float:
     """Seconds to start Python and import what `scalinglaws train` runs (torch included)."""
-    return best_of(lambda: subprocess.run([sys.executable, "-c", "import scalinglaws.commands, scalinglaws.train"], check=True), 3)
+    return best_of(
+        lambda: subprocess.run(
+            [sys.executable, "-c", "import scalinglaws.commands, scalinglaws.training.loop"], check=True
+        ),
+        3,
+    )
 
 
 def import_torch() -> float:
@@ -80,5 +85,11 @@ def workflow_ratio(configfile: str | None) -> dict:
                 training += float(m.group(1))
                 jobs += 1
         benchmarks = list((wd / "results").glob("*/benchmarks/**/*.tsv"))
-        return {"wall_s": wall, "training_s": training, "training_jobs": jobs,
-                "cores": 2, "ratio": wall / (training / 2), "benchmarked_jobs": len(benchmarks)}
+        return {
+            "wall_s": wall,
+            "training_s": training,
+            "training_jobs": jobs,
+            "cores": 2,
+            "ratio": wall / (training / 2),
+            "benchmarked_jobs": len(benchmarks),
+        }

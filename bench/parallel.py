@@ -12,9 +12,31 @@ BIN = Path(sys.executable).parent
 
 
 def _train_cmd(data: Path, out: Path, threads: int, steps: int, shape: dict, seq_len: int, batch: int) -> list[str]:
-    return [str(BIN / "scalinglaws"), "train", "--data", str(data), "--out", str(out), "--until", str(steps),
-            "--d-model", str(shape["d_model"]), "--n-layers", str(shape["n_layers"]), "--n-heads", str(shape["n_heads"]),
-            "--seq-len", str(seq_len), "--batch-size", str(batch), "--lr", "1e-3", "--threads", str(threads), "--no-progress"]
+    return [
+        str(BIN / "scalinglaws"),
+        "train",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--until",
+        str(steps),
+        "--d-model",
+        str(shape["d_model"]),
+        "--n-layers",
+        str(shape["n_layers"]),
+        "--n-heads",
+        str(shape["n_heads"]),
+        "--seq-len",
+        str(seq_len),
+        "--batch-size",
+        str(batch),
+        "--lr",
+        "1e-3",
+        "--threads",
+        str(threads),
+        "--no-progress",
+    ]
 
 
 def _tokens_per_s(output: str) -> float:
@@ -22,10 +44,19 @@ def _tokens_per_s(output: str) -> float:
 
 
 def compare(data: Path, tmp: Path, shape: dict, seq_len: int, batch: int, steps: int) -> dict:
-    one = subprocess.run(_train_cmd(data, tmp / "one.pt", 2, steps, shape, seq_len, batch), check=True, capture_output=True, text=True)
-    procs = [subprocess.Popen(_train_cmd(data, tmp / f"p{i}.pt", 1, steps, shape, seq_len, batch), stdout=subprocess.PIPE, text=True)
-             for i in range(2)]
+    one = subprocess.run(
+        _train_cmd(data, tmp / "one.pt", 2, steps, shape, seq_len, batch), check=True, capture_output=True, text=True
+    )
+    procs = [
+        subprocess.Popen(
+            _train_cmd(data, tmp / f"p{i}.pt", 1, steps, shape, seq_len, batch), stdout=subprocess.PIPE, text=True
+        )
+        for i in range(2)
+    ]
     side_by_side = [_tokens_per_s(p.communicate()[0]) for p in procs]
     two_threads = _tokens_per_s(one.stdout)
-    return {"one_job_2_threads": two_threads, "two_jobs_1_thread": sum(side_by_side),
-            "ratio": sum(side_by_side) / two_threads}
+    return {
+        "one_job_2_threads": two_threads,
+        "two_jobs_1_thread": sum(side_by_side),
+        "ratio": sum(side_by_side) / two_threads,
+    }

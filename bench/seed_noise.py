@@ -19,8 +19,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from scalinglaws.architecture import ModelConfig
-from scalinglaws.flops import param_counts
+from scalinglaws.experiment.flops import param_counts
+from scalinglaws.training.architecture import ModelConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SL = str(Path(sys.executable).with_name("scalinglaws"))
@@ -37,8 +37,9 @@ def parse_sizes(text: str, default_warmup: int) -> list[tuple[int, float, int]]:
 
 
 def steps_for(d_model: int, warmup: int, args) -> int:
-    cfg = ModelConfig(d_model=d_model, n_layers=args.n_layers, n_heads=2, seq_len=args.seq_len,
-                      ffn_multiple_of=8, vocab_size=256)
+    cfg = ModelConfig(
+        d_model=d_model, n_layers=args.n_layers, n_heads=2, seq_len=args.seq_len, ffn_multiple_of=8, vocab_size=256
+    )
     n = param_counts(cfg)["params_non_embedding"]
     return max(warmup + 5, round(args.tokens_per_param * n / (args.batch_size * args.seq_len)))
 
@@ -46,13 +47,49 @@ def steps_for(d_model: int, warmup: int, args) -> int:
 def run_one(d_model: int, lr: float, warmup: int, seed: int, args, work: Path) -> float:
     name = f"d{d_model}_s{seed}"
     data_seed = 0 if args.mode == "init" else seed
-    cmd = [SL, "train", "--data", str(work / "data"), "--out", str(work / f"{name}.pt"),
-           "--d-model", str(d_model), "--n-layers", str(args.n_layers), "--n-heads", "2",
-           "--ffn-multiple-of", "8", "--seq-len", str(args.seq_len), "--batch-size", str(args.batch_size),
-           "--lr", str(lr), "--seed", str(seed), "--data-seed", str(data_seed), "--schedule", "wsd",
-           "--total-steps", str(steps_for(d_model, warmup, args)), "--warmup-steps", str(warmup),
-           "--cooldown-fraction", "0.2", "--shape", "1-sqrt", "--no-progress", "--threads", "1",
-           "--eval-out", str(work / f"{name}.json"), "--eval-tokens", "65536"]
+    cmd = [
+        SL,
+        "train",
+        "--data",
+        str(work / "data"),
+        "--out",
+        str(work / f"{name}.pt"),
+        "--d-model",
+        str(d_model),
+        "--n-layers",
+        str(args.n_layers),
+        "--n-heads",
+        "2",
+        "--ffn-multiple-of",
+        "8",
+        "--seq-len",
+        str(args.seq_len),
+        "--batch-size",
+        str(args.batch_size),
+        "--lr",
+        str(lr),
+        "--seed",
+        str(seed),
+        "--data-seed",
+        str(data_seed),
+        "--schedule",
+        "wsd",
+        "--total-steps",
+        str(steps_for(d_model, warmup, args)),
+        "--warmup-steps",
+        str(warmup),
+        "--cooldown-fraction",
+        "0.2",
+        "--shape",
+        "1-sqrt",
+        "--no-progress",
+        "--threads",
+        "1",
+        "--eval-out",
+        str(work / f"{name}.json"),
+        "--eval-tokens",
+        "65536",
+    ]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return json.loads((work / f"{name}.json").read_text())["val_loss"]
 
@@ -73,19 +110,26 @@ def main() -> None:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     if not (work / "data" / "meta.json").exists():
-        subprocess.run([SL, "prepare-data", "--out", str(work / "data"), "--val-fraction", "0.05"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [SL, "prepare-data", "--out", str(work / "data"), "--val-fraction", "0.05"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     sizes = parse_sizes(args.sizes, args.warmup_steps)
     jobs = [(d, lr, w, s) for d, lr, w in sizes for s in range(args.seeds)]
     with ThreadPoolExecutor(args.workers) as pool:
         losses = list(pool.map(lambda j: run_one(*j, args, work), jobs))
-    print(f"mode {args.mode}, {args.n_layers} layers, batch {args.batch_size} x {args.seq_len}, "
-          f"{args.tokens_per_param:g} tokens/param, {args.seeds} seeds")
+    print(
+        f"mode {args.mode}, {args.n_layers} layers, batch {args.batch_size} x {args.seq_len}, "
+        f"{args.tokens_per_param:g} tokens/param, {args.seeds} seeds"
+    )
     for i, (d, lr, w) in enumerate(sizes):
-        v = losses[i * args.seeds:(i + 1) * args.seeds]
+        v = losses[i * args.seeds : (i + 1) * args.seeds]
         sd = statistics.stdev(v)
-        print(f"d{d} lr {lr:g}, warmup {w} ({steps_for(d, w, args)} steps): {' '.join(f'{x:.4f}' for x in v)}  "
-              f"mean {statistics.mean(v):.4f}  sd {sd:.4f} ({100 * sd / statistics.mean(v):.2f}%)")
+        print(
+            f"d{d} lr {lr:g}, warmup {w} ({steps_for(d, w, args)} steps): {' '.join(f'{x:.4f}' for x in v)}  "
+            f"mean {statistics.mean(v):.4f}  sd {sd:.4f} ({100 * sd / statistics.mean(v):.2f}%)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Rule aggregate: evaluations → points.csv."""
 
-from scalinglaws.layout import Layout
-from scalinglaws.points import write_points
+from scalinglaws.analysis.points import write_points
+from scalinglaws.experiment.layout import Layout
 
 layout = Layout(f"results/{snakemake.config['experiment']}")  # noqa: F821 (snakemake is injected)
 df = write_points(snakemake.config, layout, snakemake.output[0])  # noqa: F821

@@ -2,8 +2,8 @@
 
 import json
 
-from scalinglaws.compute import account
-from scalinglaws.layout import Layout
+from scalinglaws.analysis.compute import account
+from scalinglaws.experiment.layout import Layout
 
 layout = Layout(f"results/{snakemake.config['experiment']}")  # noqa: F821 (snakemake is injected)
 with open(snakemake.output[0], "w") as f:  # noqa: F821

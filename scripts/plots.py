@@ -2,8 +2,8 @@
 
 import sys
 
-from scalinglaws.layout import Layout
-from scalinglaws.plots import figures
+from scalinglaws.analysis.figures import figures
+from scalinglaws.experiment.layout import Layout
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 layout = Layout(f"results/{snakemake.config['experiment']}")  # noqa: F821

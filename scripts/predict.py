@@ -2,8 +2,8 @@
 
 import sys
 
-from scalinglaws.layout import Layout
-from scalinglaws.predictions import write
+from scalinglaws.analysis.predictions import write
+from scalinglaws.experiment.layout import Layout
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 layout = Layout(f"results/{snakemake.config['experiment']}")  # noqa: F821

@@ -5,7 +5,7 @@ import os
 import sys
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.data import prepare
+from scalinglaws.training.data import prepare
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 d = json.loads(snakemake.params.data)  # noqa: F821

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from scalinglaws.data import TokenData, prepare
-from scalinglaws.model import ModelConfig
-from scalinglaws.schedules import Schedule
-from scalinglaws.train import OptimConfig, RunConfig
+from scalinglaws.training.data import TokenData, prepare
+from scalinglaws.training.loop import OptimConfig, RunConfig
+from scalinglaws.training.model import ModelConfig
+from scalinglaws.training.schedules import Schedule
 
 WORDS = "the of and to in is that for it as with was on be by this are from at or an which".split()
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.averaging import EMA, WindowAverager, merge
+from scalinglaws.training.averaging import EMA, WindowAverager, merge
 
 
 class Scalar(torch.nn.Module):

@@ -26,8 +26,9 @@ def test_intervals_cover_the_truth_on_a_demo_like_layout():
     the 95% interval of Approach 3's a covers the true a in at least 5 of 8 sweeps (a 95%
     interval that covers in 95% of sweeps fails this bound with probability < 0.1%), and no
     fit's point estimate sits outside its own interval in more than 2 of 8."""
-    table, results = calibrate.run(sizes=6, span=11.0, tokens_per_param=(8, 20, 48, 96), replicates=8, n_boot=20,
-                                   seed=0, workers=2)
+    table, results = calibrate.run(
+        sizes=6, span=11.0, tokens_per_param=(8, 20, 48, 96), replicates=8, n_boot=20, seed=0, workers=2
+    )
     a = table.set_index("quantity").loc["a"]
     assert a["sweeps with an interval"] == 8
     assert a["95% covers"] >= 5 / 8

@@ -5,12 +5,17 @@ import pickle
 import pytest
 import torch
 
-from scalinglaws import checkpoint
-from scalinglaws.checkpoint import CheckpointError
+from scalinglaws.training import checkpoint
+from scalinglaws.training.checkpoint import CheckpointError
 
 
 def state():
-    return {"kind": "weights", "step": 3, "model": {"w": torch.arange(1000, dtype=torch.float32)}, "fingerprint": {"a": 1}}
+    return {
+        "kind": "weights",
+        "step": 3,
+        "model": {"w": torch.arange(1000, dtype=torch.float32)},
+        "fingerprint": {"a": 1},
+    }
 
 
 def test_roundtrip_and_atomic_write(tmp_path):
@@ -22,7 +27,7 @@ def test_roundtrip_and_atomic_write(tmp_path):
 
 def test_failed_save_keeps_the_previous_file(tmp_path):
     checkpoint.save(tmp_path / "c.pt", state())
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 (whatever pickle raises for a lambda)
         checkpoint.save(tmp_path / "c.pt", {**state(), "bad": lambda: 0})  # cannot be pickled
     assert checkpoint.load(tmp_path / "c.pt")["step"] == 3
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
@@ -33,7 +38,9 @@ def test_full_disk_keeps_the_previous_file_and_names_the_path(tmp_path, monkeypa
     checkpoint.save(tmp_path / "c.pt", state())
     # Every write of the new file goes to /dev/full, which fails with ENOSPC as a full disk does.
     monkeypatch.setattr(checkpoint, "open", lambda path, mode: builtins.open("/dev/full", mode), raising=False)
-    with pytest.raises(CheckpointError, match=r"c.pt: could not be written \(No space left on device\); the previous file is unchanged"):
+    with pytest.raises(
+        CheckpointError, match=r"c.pt: could not be written \(No space left on device\); the previous file is unchanged"
+    ):
         checkpoint.save(tmp_path / "c.pt", {**state(), "step": 4})
     monkeypatch.undo()
     assert checkpoint.load(tmp_path / "c.pt")["step"] == 3
@@ -91,6 +98,9 @@ def test_foreign_file_and_missing_file(tmp_path):
 def test_fingerprint_mismatch_names_each_setting(tmp_path):
     saved = {"model": {"d_model": 64, "n_layers": 2}, "tokenizer": "bytes", "data": "abc"}
     expected = {"model": {"d_model": 128, "n_layers": 2}, "tokenizer": "bpe", "data": "abc"}
-    with pytest.raises(CheckpointError, match=r"x.pt: made for a different run: model.d_model=64 \(this run: 128\); tokenizer='bytes' \(this run: 'bpe'\)"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"x.pt: made for a different run: model.d_model=64 \(this run: 128\); tokenizer='bytes' \(this run: 'bpe'\)",
+    ):
         checkpoint.check_fingerprint(tmp_path / "x.pt", saved, expected)
     checkpoint.check_fingerprint(tmp_path / "x.pt", saved, saved)

@@ -3,16 +3,23 @@ import json
 import numpy as np
 import pytest
 
-from scalinglaws import ScalingLawsError
-from scalinglaws.batches import get_batch
-from scalinglaws.data import TokenData, is_validation, prepare, python_stdlib_documents
-from scalinglaws.tokenizers import BPETokenizer
-
 from conftest import write_corpus
+from scalinglaws import ScalingLawsError
+from scalinglaws.training.batches import get_batch
+from scalinglaws.training.data import TokenData, is_validation, prepare, python_stdlib_documents
+from scalinglaws.training.tokenizers import BPETokenizer
 
 
 def test_stdlib_source_skips_tests_and_site_packages_in_sorted_order(tmp_path):
-    for rel in ["b.py", "a/x.py", "a/test/t.py", "tests/u.py", "site-packages/pkg/m.py", "notes.txt", "idlelib/idle_test/i.py"]:
+    for rel in [
+        "b.py",
+        "a/x.py",
+        "a/test/t.py",
+        "tests/u.py",
+        "site-packages/pkg/m.py",
+        "notes.txt",
+        "idlelib/idle_test/i.py",
+    ]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(f"# {rel}\n")
     docs = list(python_stdlib_documents(tmp_path))
@@ -65,13 +72,21 @@ def test_same_text_same_hash_different_text_different_hash(tmp_path, corpus_dir)
 
 
 def test_max_tokens_caps_the_total(tmp_path, corpus_dir):
-    meta = prepare(tmp_path / "d", {"source": "files", "files": [str(corpus_dir / "*.txt")]}, val_fraction=0.2, max_tokens=5000)
+    meta = prepare(
+        tmp_path / "d", {"source": "files", "files": [str(corpus_dir / "*.txt")]}, val_fraction=0.2, max_tokens=5000
+    )
     assert meta["train_tokens"] + meta["val_tokens"] == 5000
     assert meta["val_tokens"] == 1000
 
 
 def test_bpe_is_trained_on_train_split_and_saved(tmp_path, corpus_dir):
-    meta = prepare(tmp_path / "d", {"source": "files", "files": [str(corpus_dir / "*.txt")]}, "bpe", vocab_size=300, val_fraction=0.2)
+    meta = prepare(
+        tmp_path / "d",
+        {"source": "files", "files": [str(corpus_dir / "*.txt")]},
+        "bpe",
+        vocab_size=300,
+        val_fraction=0.2,
+    )
     assert meta["tokenizer"] == "bpe" and meta["vocab_size"] == 300
     tok = BPETokenizer.load(tmp_path / "d" / "tokenizer.json")
     d = TokenData.open(tmp_path / "d")
@@ -86,7 +101,9 @@ def test_tiktoken_offline_fails_with_a_clear_message(tmp_path, monkeypatch, corp
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
     with pytest.raises(ScalingLawsError, match=r"data.tokenizer 'tiktoken:gpt2'.*needs the network once"):
-        prepare(tmp_path / "d", {"source": "files", "files": [str(corpus_dir / "*.txt")]}, "tiktoken:gpt2", val_fraction=0.2)
+        prepare(
+            tmp_path / "d", {"source": "files", "files": [str(corpus_dir / "*.txt")]}, "tiktoken:gpt2", val_fraction=0.2
+        )
     # the tokenizer is checked before the corpus is read: an empty source gives the same error
     with pytest.raises(ScalingLawsError, match=r"data.tokenizer 'tiktoken:gpt2'"):
         prepare(tmp_path / "e", {"source": "files", "files": [str(tmp_path / "none" / "*.txt")]}, "tiktoken:gpt2")
@@ -106,7 +123,13 @@ def test_huggingface_source_loads_a_local_dataset(tmp_path, monkeypatch, fmt, st
     df = pd.DataFrame(_hf_rows())
     f = tmp_path / f"corpus.{fmt}"
     df.to_parquet(f) if fmt == "parquet" else df.to_json(f, orient="records", lines=True)
-    src = {"source": "huggingface", "hf_path": fmt, "data_files": str(f), "text_field": "content", "streaming": streaming}
+    src = {
+        "source": "huggingface",
+        "hf_path": fmt,
+        "data_files": str(f),
+        "text_field": "content",
+        "streaming": streaming,
+    }
     meta = prepare(tmp_path / "d", src, val_fraction=0.2)
     assert meta["train_documents"] + meta["val_documents"] == 30
     text = "".join(r["content"] for r in _hf_rows())

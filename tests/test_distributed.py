@@ -18,10 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
-from scalinglaws import checkpoint
-
+from scalinglaws.training import checkpoint
 from test_cli import MODEL, sl
 
 TOL = 1e-5
@@ -69,9 +67,42 @@ def test_two_processes_match_one_and_their_checkpoints_are_interchangeable(tmp_p
     assert one["model"].keys() == two["model"].keys() and one["fingerprint"] == two["fingerprint"]
     assert_close_states(one, two)
     # 6 → 10: the two-process checkpoint resumed in one process, and the reverse
-    sl("train", "--data", d, "--init", tmp_path / "two.pt", "--out", tmp_path / "two_then_one.pt", "--until", 10, *TRUNK)
-    torchrun("train", "--data", d, "--init", tmp_path / "one.pt", "--out", tmp_path / "one_then_two.pt", "--until", 10, *TRUNK)
-    sl("train", "--data", d, "--init", tmp_path / "one.pt", "--out", tmp_path / "one_then_one.pt", "--until", 10, *TRUNK)
+    sl(
+        "train",
+        "--data",
+        d,
+        "--init",
+        tmp_path / "two.pt",
+        "--out",
+        tmp_path / "two_then_one.pt",
+        "--until",
+        10,
+        *TRUNK,
+    )
+    torchrun(
+        "train",
+        "--data",
+        d,
+        "--init",
+        tmp_path / "one.pt",
+        "--out",
+        tmp_path / "one_then_two.pt",
+        "--until",
+        10,
+        *TRUNK,
+    )
+    sl(
+        "train",
+        "--data",
+        d,
+        "--init",
+        tmp_path / "one.pt",
+        "--out",
+        tmp_path / "one_then_one.pt",
+        "--until",
+        10,
+        *TRUNK,
+    )
     reference = losses(tmp_path / "one_then_one.csv")
     for name in ("two_then_one", "one_then_two"):
         assert losses(tmp_path / f"{name}.csv") == pytest.approx(reference, rel=0, abs=TOL), name
@@ -87,7 +118,19 @@ def test_gradient_accumulation_matches_the_whole_batch(tmp_path, prepared):
 
 
 def test_a_batch_that_does_not_split_is_a_clear_error(tmp_path, prepared):
-    r = sl("train", "--data", prepared, "--out", tmp_path / "x.pt", "--until", 2, "--micro-batch-size", 3, *TRUNK, check=False)
+    r = sl(
+        "train",
+        "--data",
+        prepared,
+        "--out",
+        tmp_path / "x.pt",
+        "--until",
+        2,
+        "--micro-batch-size",
+        3,
+        *TRUNK,
+        check=False,
+    )
     assert r.returncode == 1
     assert "micro_batch_size 3 does not divide the 4 rows each of 1 process(es) trains on" in r.stderr
     assert not (tmp_path / "x.pt").exists()

@@ -4,9 +4,16 @@ in the fits issue)."""
 import numpy as np
 import pytest
 
-from scalinglaws.fit import (
-    ParametricFit, bootstrap, chinchilla_starts, fit_envelope, fit_isoflop, fit_parametric, holdout_check,
-    isoflop_profiles, objective3,
+from scalinglaws.laws.chinchilla import (
+    ParametricFit,
+    bootstrap,
+    chinchilla_starts,
+    fit_envelope,
+    fit_isoflop,
+    fit_parametric,
+    holdout_check,
+    isoflop_profiles,
+    objective3,
 )
 
 SURFACES = {
@@ -43,7 +50,10 @@ def test_analytic_gradient_matches_finite_differences():
     x = np.array([5.0, 6.0, 0.4, 0.3, 0.25])
     f0, g = objective3(x, *args)
     eps = 1e-7
-    num = [(objective3(x + eps * np.eye(5)[i], *args)[0] - objective3(x - eps * np.eye(5)[i], *args)[0]) / (2 * eps) for i in range(5)]
+    num = [
+        (objective3(x + eps * np.eye(5)[i], *args)[0] - objective3(x - eps * np.eye(5)[i], *args)[0]) / (2 * eps)
+        for i in range(5)
+    ]
     assert np.allclose(g, num, rtol=1e-5, atol=1e-8)
 
 
@@ -91,7 +101,7 @@ def test_screened_starts_reach_the_full_searchs_optimum(noise):
 
 
 def test_screening_keeps_the_starts_of_lowest_objective():
-    from scalinglaws.fit import objective3_at, screen_starts
+    from scalinglaws.laws.chinchilla import objective3_at, screen_starts
 
     n, d, _, loss = isoflop_grid(law(**SURFACES["asymmetric"]))
     args = (np.log(n), np.log(d), np.log(loss))
@@ -135,7 +145,9 @@ def test_envelope_picks_the_best_run_at_each_compute():
 
 
 def test_isoflop_profiles_interpolate_along_each_run():
-    prof = isoflop_profiles(["a", "a", "b", "b"], [1, 1, 2, 2], [10, 100, 10, 100], [60, 600, 120, 1200], [2.0, 1.0, 3.0, 1.5], [100, 600])
+    prof = isoflop_profiles(
+        ["a", "a", "b", "b"], [1, 1, 2, 2], [10, 100, 10, 100], [60, 600, 120, 1200], [2.0, 1.0, 3.0, 1.5], [100, 600]
+    )
     assert list(prof["budget"]) == [100, 600, 600] and list(prof["n"]) == [1, 1, 2]
     assert prof["loss"][1] == pytest.approx(1.0) and prof["d"][2] == pytest.approx(50, rel=1e-9)
 
@@ -177,8 +189,9 @@ def test_a_refit_searches_its_own_points_as_hard_as_a_fresh_fit():
     """The holdout refit reaches a fresh full search's objective (4,500 starts, nothing
     screened) on its subset within 1e-9 relative, on a sweep (seed 15) where L-BFGS-B
     started from the all-points optimum stays in that fit's basin, ≥ 1% higher."""
-    from scalinglaws.laws import fit_table
     import pandas as pd
+
+    from scalinglaws.analysis.fits import fit_table
 
     n, d, y = three_size_sweep(15)
     table = pd.DataFrame({"params": n, "tokens": d, "loss": y})
@@ -210,7 +223,7 @@ def test_bootstrap_leaves_out_resamples_with_too_few_sizes():
 
 
 def test_leave_the_largest_model_out():
-    from scalinglaws.fit import leave_largest_out
+    from scalinglaws.laws.chinchilla import leave_largest_out
 
     n, d, _, loss = isoflop_grid(law(**SURFACES["chinchilla"]))
     seen = []
@@ -232,7 +245,8 @@ def test_fixing_a_parameter_and_weighting_points():
     assert fixed.E == pytest.approx(1.8, rel=1e-12) and fixed.beta == pytest.approx(0.3, abs=1e-12)
     assert fixed.fixed == {"E": 1.8, "beta": 0.3} and "E" not in fixed.at_bound
     # zero weight = the point is not there
-    w = np.ones(len(n)); w[:15] = 0
+    w = np.ones(len(n))
+    w[:15] = 0
     weighted = fit_parametric(n, d, noisy, screen=100, weights=w)
     dropped = fit_parametric(n[15:], d[15:], noisy[15:], screen=100)
     assert weighted.objective == pytest.approx(dropped.objective, rel=1e-9)
@@ -258,7 +272,7 @@ def test_E_stays_below_the_lowest_loss():
 
 
 def test_isoflop_budgets_lie_where_three_runs_reach():
-    from scalinglaws.fit import covered_budgets
+    from scalinglaws.laws.chinchilla import covered_budgets
 
     group = np.repeat(["a", "b", "c", "d"], 2)
     flops = np.array([1, 10, 5, 50, 8, 80, 40, 400], float)  # a: 1–10, b: 5–50, c: 8–80, d: 40–400

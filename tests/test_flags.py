@@ -10,21 +10,37 @@ import copy
 
 import pytest
 
-from scalinglaws import ScalingLawsError, flags
-from scalinglaws.plan import load_config
-from scalinglaws.sweep import Sweep
+from scalinglaws import ScalingLawsError
+from scalinglaws.experiment import flags
+from scalinglaws.experiment.plan import load_config
+from scalinglaws.experiment.sweep import Sweep
 from workflow_helpers import ROOT, SMOKE
 
 # The settings of model a's trunk (model index 0) and of its runs.
 TRUNK_KEYS = {
-    "models.0.d_model", "models.0.n_layers", "models.0.n_heads", "models.0.lr", "training.seq_len",
-    "training.batch_size", "training.warmup_tokens", "training.weight_decay", "training.grad_clip",
-    "training.ffn_multiple_of", "training.seed", "training.data_seed", "training.precision",
-    "swa.enabled", "swa.window_tokens", "swa.every_tokens",
+    "models.0.d_model",
+    "models.0.n_layers",
+    "models.0.n_heads",
+    "models.0.lr",
+    "training.seq_len",
+    "training.batch_size",
+    "training.warmup_tokens",
+    "training.weight_decay",
+    "training.grad_clip",
+    "training.ffn_multiple_of",
+    "training.seed",
+    "training.data_seed",
+    "training.precision",
+    "swa.enabled",
+    "swa.window_tokens",
+    "swa.every_tokens",
 }
 # A cooldown's own flags: its schedule (the rest comes from the trunk checkpoint it forks).
 COOLDOWN_KEYS = {"training.seq_len", "training.batch_size", "cooldown.final_fraction", "training.precision"}
-COSINE_KEYS = (TRUNK_KEYS - {"swa.enabled", "swa.window_tokens", "swa.every_tokens"}) | {"cosine.lr_factor", "cosine.final_fractions.0"}
+COSINE_KEYS = (TRUNK_KEYS - {"swa.enabled", "swa.window_tokens", "swa.every_tokens"}) | {
+    "cosine.lr_factor",
+    "cosine.final_fractions.0",
+}
 EVAL_KEYS = {"eval.tokens", "eval.batch_size", "eval.in_training_job"}
 EXECUTION_KEYS = {"training.device", "training.compile"}
 

@@ -1,8 +1,8 @@
 import pytest
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.flops import flops_per_token, forward_flops_per_token, param_counts
-from scalinglaws.model import ModelConfig, build, count_params
+from scalinglaws.experiment.flops import flops_per_token, forward_flops_per_token, param_counts
+from scalinglaws.training.model import ModelConfig, build, count_params
 
 
 @pytest.mark.parametrize("d,L,H,V", [(32, 1, 2, 256), (96, 3, 4, 1000), (128, 4, 8, 50257)])

@@ -10,11 +10,13 @@ import pandas as pd
 import pytest
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.fit import ParametricFit
-from scalinglaws.laws import fit_sets, fit_table, point_sets
+from scalinglaws.analysis.fits import fit_sets, fit_table, point_sets
+from scalinglaws.laws.chinchilla import ParametricFit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "isoflops_public.csv"
-TRUTH = ParametricFit(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28, objective=0, grad_norm=0, success=True, n_starts=0, n_best=0)
+TRUTH = ParametricFit(
+    E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28, objective=0, grad_norm=0, success=True, n_starts=0, n_best=0
+)
 
 
 def sweep_table(kinds=("cooldown", "cosine")):
@@ -23,10 +25,18 @@ def sweep_table(kinds=("cooldown", "cosine")):
     for n in np.logspace(7, 9, 6):
         for d in np.logspace(9, 11, 8):
             for kind in kinds:
-                rows.append({"model": f"m{n:.2g}", "params": n, "tokens": d, "flops": 6 * n * d, "kind": kind,
-                             "shape": "1-sqrt" if kind == "cooldown" else np.nan,
-                             "cooldown_fraction": 0.2 if kind == "cooldown" else np.nan,
-                             "val_loss": float(TRUTH.predict(n, d)) * (1.0 if kind == "cooldown" else 1.002)})
+                rows.append(
+                    {
+                        "model": f"m{n:.2g}",
+                        "params": n,
+                        "tokens": d,
+                        "flops": 6 * n * d,
+                        "kind": kind,
+                        "shape": "1-sqrt" if kind == "cooldown" else np.nan,
+                        "cooldown_fraction": 0.2 if kind == "cooldown" else np.nan,
+                        "val_loss": float(TRUTH.predict(n, d)) * (1.0 if kind == "cooldown" else 1.002),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -46,7 +56,11 @@ def test_fit_table_on_a_sweep_recovers_the_law_and_allocation():
 def test_point_sets_and_the_cooldown_cosine_comparison():
     df = sweep_table()
     assert sorted(point_sets(df)) == ["cooldown 1-sqrt@0.2", "cosine"]
-    out = fit_sets(df, {"approaches": [3], "bootstrap": 4, "seed": 0, "screen": 100}, {"convention": "chinchilla", "params": "total"})
+    out = fit_sets(
+        df,
+        {"approaches": [3], "bootstrap": 4, "seed": 0, "screen": 100},
+        {"convention": "chinchilla", "params": "total"},
+    )
     cmp = out["comparison"]["cooldown 1-sqrt@0.2 vs cosine"]["approach3.alpha"]
     # a uniform 0.2% offset moves E, not the exponents
     assert cmp["cooldown"] == pytest.approx(cmp["cosine"], abs=5e-3)
@@ -69,7 +83,19 @@ def _cli(*args):
 def test_fit_cli_on_any_csv(tmp_path):
     df = sweep_table(kinds=("cooldown",)).rename(columns={"params": "N", "tokens": "D", "val_loss": "loss"})
     df.to_csv(tmp_path / "p.csv", index=False)
-    r = _cli(tmp_path / "p.csv", "--params-col", "N", "--tokens-col", "D", "--approach", "3", "--out", tmp_path / "f.json", "--workers", "2")
+    r = _cli(
+        tmp_path / "p.csv",
+        "--params-col",
+        "N",
+        "--tokens-col",
+        "D",
+        "--approach",
+        "3",
+        "--out",
+        tmp_path / "f.json",
+        "--workers",
+        "2",
+    )
     assert r.returncode == 0, r.stderr
     fit = json.loads((tmp_path / "f.json").read_text())
     assert fit["approach3"]["alpha"] == pytest.approx(0.34, rel=1e-3)
@@ -83,8 +109,19 @@ def test_fit_cli_on_any_csv(tmp_path):
 
 @pytest.mark.skipif(not SHARED.is_file(), reason="shared reference data not present")
 def test_fit_cli_on_published_isoflop_points(tmp_path):
-    r = _cli(SHARED, "--where", "source == 'llama_3' and condition == 'exp_loss' and not outlier", "--approach", "2",
-             "--budget-col", "budget", "--flops-col", "budget", "--out", tmp_path / "llama.json")
+    r = _cli(
+        SHARED,
+        "--where",
+        "source == 'llama_3' and condition == 'exp_loss' and not outlier",
+        "--approach",
+        "2",
+        "--budget-col",
+        "budget",
+        "--flops-col",
+        "budget",
+        "--out",
+        tmp_path / "llama.json",
+    )
     assert r.returncode == 0, r.stderr
     a2 = json.loads((tmp_path / "llama.json").read_text())["approach2"]
     assert len(a2["flops"]) == 8 and a2["skipped"] == []
@@ -98,8 +135,8 @@ def test_the_three_approaches_agree_in_appendix_F_compute():
     Solved in that C, Approach 3's a matches Approach 2's within 0.015 and Approach 1's
     within 0.01 (measured: 0.012 and 0.006; the exponent drifts with C, and each approach
     weights the budgets differently); the closed form that assumes C = 6ND is 0.026 off."""
-    from scalinglaws.architecture import ModelConfig
-    from scalinglaws.flops import flops_per_token, param_counts
+    from scalinglaws.experiment.flops import flops_per_token, param_counts
+    from scalinglaws.training.architecture import ModelConfig
 
     truth = ParametricFit.of(dict(E=1.5, A=60.0, B=200.0, alpha=0.34, beta=0.28))
     rows = []
@@ -107,18 +144,22 @@ def test_the_three_approaches_agree_in_appendix_F_compute():
         cfg = ModelConfig(vocab_size=256, d_model=width, n_layers=4, n_heads=4, seq_len=2048)
         n, per_token = param_counts(cfg)["params"], flops_per_token(cfg)
         for d in np.logspace(5, 9.5, 40):
-            rows.append(dict(model=f"d{width}", params=n, tokens=d, flops=per_token * d, loss=float(truth.predict(n, d))))
+            rows.append(
+                dict(model=f"d{width}", params=n, tokens=d, flops=per_token * d, loss=float(truth.predict(n, d)))
+            )
     out = fit_table(pd.DataFrame(rows), flops="flops", group="model", screen=100)
     a3 = out["approach3"]["allocation_a"]
     assert out["approach3"]["alpha"] == pytest.approx(0.34, rel=1e-6)
     assert out["approach2"]["a"] == pytest.approx(a3, abs=0.015)
     assert out["approach1"]["a"] == pytest.approx(a3, abs=0.01)
     assert abs(a3 - truth.allocation()["a"]) > 0.02
-    assert "allocation_G" not in out["approach3"] and "interpolated log-log" in out["approach3"]["allocation_convention"]
+    assert (
+        "allocation_G" not in out["approach3"] and "interpolated log-log" in out["approach3"]["allocation_convention"]
+    )
 
 
 def test_allocation_in_6ND_is_the_closed_form():
-    from scalinglaws.fit import PerTokenFlops
+    from scalinglaws.laws.chinchilla import PerTokenFlops
 
     precise = ParametricFit.of(dict(E=1.6934, A=406.40, B=410.72, alpha=0.33917, beta=0.28491))
     assert PerTokenFlops.of_points([1e9, 2e9], [6e18, 12e18], [1e9, 1e9]).is_6nd

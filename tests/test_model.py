@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.model import ModelConfig, build, count_params
+from scalinglaws.training.model import ModelConfig, build, count_params
 
 
 def cfg(**kw):

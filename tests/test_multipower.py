@@ -4,10 +4,10 @@ whole curves of a trunk and one cooldown that predicts other schedules."""
 import numpy as np
 import pytest
 
-import scalinglaws.multipower as mp
-from scalinglaws.multipower import MultiPowerLaw, fit_multi_power
-from scalinglaws.predict import fit_law
-from scalinglaws.schedules import Schedule
+import scalinglaws.laws.multipower as mp
+from scalinglaws.laws.multipower import MultiPowerLaw, fit_multi_power
+from scalinglaws.laws.registry import fit_law
+from scalinglaws.training.schedules import Schedule
 
 PEAK = 3e-3
 N = 400

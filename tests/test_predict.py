@@ -10,8 +10,9 @@ import pytest
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.cli import main
-from scalinglaws.predict import AnnealingLaw, areas, fit, read_run
-from scalinglaws.schedules import Schedule
+from scalinglaws.commands import read_run
+from scalinglaws.laws.annealing import AnnealingLaw, areas, fit_annealing
+from scalinglaws.training.schedules import Schedule
 
 PEAK = 3e-3
 
@@ -54,7 +55,7 @@ def test_fit_on_a_trunk_and_one_cooldown_recovers_the_law_and_predicts_the_rest(
     runs = schedules()
     steps = np.arange(25, N + 1, 5)  # logged every 5 steps after warmup
     used = [(runs[k], steps, TRUTH.curve(runs[k])[steps - 1]) for k in ("trunk", "cooldown 20%")]
-    result = fit(used)
+    result = fit_annealing(used)
     for k in ("L0", "A", "alpha", "C"):
         assert getattr(result.law, k) == pytest.approx(getattr(TRUTH, k), rel=1e-3), k
     for name in ("cooldown 40% linear", "cosine"):  # never seen by the fit
@@ -68,9 +69,11 @@ def test_with_noisy_losses_the_unseen_final_losses_stay_within_half_a_percent():
     runs = schedules()
     steps = np.arange(25, N + 1, 5)
     rng = np.random.default_rng(0)
-    used = [(runs[k], steps, TRUTH.curve(runs[k])[steps - 1] * np.exp(rng.normal(0, 0.003, len(steps))))
-            for k in ("trunk", "cooldown 20%")]
-    law = fit(used).law
+    used = [
+        (runs[k], steps, TRUTH.curve(runs[k])[steps - 1] * np.exp(rng.normal(0, 0.003, len(steps))))
+        for k in ("trunk", "cooldown 20%")
+    ]
+    law = fit_annealing(used).law
     for name in ("cooldown 40% linear", "cosine"):
         error = np.abs(law.curve(runs[name])[steps - 1] / TRUTH.curve(runs[name])[steps - 1] - 1)
         assert error.mean() < 0.005 and error.max() < 0.015, name
@@ -79,9 +82,9 @@ def test_with_noisy_losses_the_unseen_final_losses_stay_within_half_a_percent():
 def test_bad_runs_are_refused():
     lr = np.full(10, 1e-3)
     with pytest.raises(ScalingLawsError, match="logged steps must lie in 1..10"):
-        fit([(lr, np.array([0, 5]), np.array([3.0, 2.0]))])
+        fit_annealing([(lr, np.array([0, 5]), np.array([3.0, 2.0]))])
     with pytest.raises(ScalingLawsError, match="losses must be positive"):
-        fit([(lr, np.array([1, 5]), np.array([3.0, 0.0]))])
+        fit_annealing([(lr, np.array([1, 5]), np.array([3.0, 0.0]))])
 
 
 def write_run(path, lr, every=5, law=TRUTH):
@@ -108,8 +111,22 @@ def test_predict_command_fits_csvs_and_reports_each_target(tmp_path, capsys):
     names = {k: k.replace(" ", "_").replace("%", "") + ".csv" for k in runs}
     paths = {k: write_run(tmp_path / names[k], lr) for k, lr in runs.items()}
     out = tmp_path / "predictions.json"
-    assert main(["predict", "--fit", str(paths["trunk"]), str(paths["cooldown 20%"]),
-                 "--target", str(paths["cooldown 40% linear"]), str(paths["cosine"]), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                "--fit",
+                str(paths["trunk"]),
+                str(paths["cooldown 20%"]),
+                "--target",
+                str(paths["cooldown 40% linear"]),
+                str(paths["cosine"]),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     result = json.loads(out.read_text())
     assert [t["name"] for t in result["targets"]] == [str(paths["cooldown 40% linear"]), str(paths["cosine"])]
@@ -120,12 +137,15 @@ def test_predict_command_fits_csvs_and_reports_each_target(tmp_path, capsys):
     assert result["law"]["alpha"] == pytest.approx(TRUTH.alpha, rel=0.05)
 
 
-@pytest.mark.parametrize("rows, message", [
-    ({"step": [1, 2], "lr": [1e-3, 1e-3]}, "needs the columns step, lr and loss; missing loss"),
-    ({"step": [2, 1], "lr": [1e-3, 1e-3], "loss": [3.0, 2.0]}, "'step' must be whole numbers ≥ 1, increasing"),
-    ({"step": [1, 2], "lr": [1e-3, -1.0], "loss": [3.0, 2.0]}, "'lr' must be finite and ≥ 0"),
-    ({"step": [1, 2], "lr": [1e-3, 1e-3], "loss": [3.0, 0.0]}, "'loss' must be finite and positive"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ({"step": [1, 2], "lr": [1e-3, 1e-3]}, "needs the columns step, lr and loss; missing loss"),
+        ({"step": [2, 1], "lr": [1e-3, 1e-3], "loss": [3.0, 2.0]}, "'step' must be whole numbers ≥ 1, increasing"),
+        ({"step": [1, 2], "lr": [1e-3, -1.0], "loss": [3.0, 2.0]}, "'lr' must be finite and ≥ 0"),
+        ({"step": [1, 2], "lr": [1e-3, 1e-3], "loss": [3.0, 0.0]}, "'loss' must be finite and positive"),
+    ],
+)
 def test_predict_command_refuses_bad_csvs_in_one_line(tmp_path, capsys, rows, message):
     bad = tmp_path / "bad.csv"
     pd.DataFrame(rows).to_csv(bad, index=False)

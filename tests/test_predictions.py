@@ -1,4 +1,4 @@
-"""The sweep's predictions (scalinglaws.predictions): on points generated from a known
+"""The sweep's predictions (scalinglaws.analysis.predictions): on points generated from a known
 LR-annealing law at the sweep's exact schedules, the law fitted to the trunk and one
 cooldown per model predicts every other cooldown and cosine run."""
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scalinglaws.points import COLUMNS
-from scalinglaws.predict import AnnealingLaw
-from scalinglaws.predictions import cooldown_lr, cosine_lr, errors, predicted_points, predictions, trunk_lr
-from scalinglaws.sweep import Sweep, fraction_label
+from scalinglaws.analysis.points import COLUMNS
+from scalinglaws.analysis.predictions import cooldown_lr, cosine_lr, errors, predicted_points, predictions, trunk_lr
+from scalinglaws.experiment.sweep import Sweep, fraction_label
+from scalinglaws.laws.annealing import AnnealingLaw
 
 CONFIG = {
     "experiment": "t",
@@ -28,14 +28,39 @@ def synthetic_points(config) -> pd.DataFrame:
     sweep, rows = Sweep(config), []
     base = dict(model="a", params=1000, params_non_embedding=900, shape="", cooldown_fraction="")
     for tokens, step in zip(sorted(sweep.budgets("a")), sweep.budget_steps("a")):
-        rows.append({**base, "tokens": tokens, "flops": 6000 * tokens, "kind": "trunk", "step": step,
-                     "val_loss": TRUTH.curve(trunk_lr(sweep, "a", step))[-1]})
-        rows.append({**base, "tokens": tokens, "flops": 6000 * tokens, "kind": "cosine", "step": step,
-                     "val_loss": TRUTH.curve(cosine_lr(sweep, "a", step))[-1]})
+        rows.append(
+            {
+                **base,
+                "tokens": tokens,
+                "flops": 6000 * tokens,
+                "kind": "trunk",
+                "step": step,
+                "val_loss": TRUTH.curve(trunk_lr(sweep, "a", step))[-1],
+            }
+        )
+        rows.append(
+            {
+                **base,
+                "tokens": tokens,
+                "flops": 6000 * tokens,
+                "kind": "cosine",
+                "step": step,
+                "val_loss": TRUTH.curve(cosine_lr(sweep, "a", step))[-1],
+            }
+        )
     for c in sweep.cooldowns("a"):
-        rows.append({**base, "tokens": c.tokens, "flops": 6000 * c.tokens, "kind": "cooldown", "shape": c.shape,
-                     "cooldown_fraction": fraction_label(c.fraction), "step": c.total_steps,
-                     "val_loss": TRUTH.curve(cooldown_lr(sweep, c))[-1]})
+        rows.append(
+            {
+                **base,
+                "tokens": c.tokens,
+                "flops": 6000 * c.tokens,
+                "kind": "cooldown",
+                "shape": c.shape,
+                "cooldown_fraction": fraction_label(c.fraction),
+                "step": c.total_steps,
+                "val_loss": TRUTH.curve(cooldown_lr(sweep, c))[-1],
+            }
+        )
     # through a CSV, as the rule reads it (fractions come back as floats)
     return pd.read_csv(pd.io.common.StringIO(pd.DataFrame(rows, columns=COLUMNS).to_csv(index=False)))
 
@@ -72,12 +97,16 @@ def test_predicted_only_cooldowns_are_filled_in_as_a_labelled_set():
 def test_the_multi_power_law_can_be_chosen():
     """predict.law: multi-power, fitted to the same final losses: 9 of them for its 7
     parameters do not pin it down, so only the losses it saw are asserted (0.5%)."""
-    from scalinglaws.multipower import MultiPowerLaw
+    from scalinglaws.laws.multipower import MultiPowerLaw
 
     config = {**CONFIG, "predict": {"law": "multi-power"}}
     points = synthetic_points(config)
-    forks = pd.DataFrame([{"model": "a", "step": s, "val_loss": TRUTH.curve(trunk_lr(Sweep(config), "a", s))[-1]}
-                          for s in (80, 160, 240, 320)])  # the fork steps' trunk checkpoints
+    forks = pd.DataFrame(
+        [
+            {"model": "a", "step": s, "val_loss": TRUTH.curve(trunk_lr(Sweep(config), "a", s))[-1]}
+            for s in (80, 160, 240, 320)
+        ]
+    )  # the fork steps' trunk checkpoints
     table, fits = predictions(config, points, forks)
     assert isinstance(fits["a"].law, MultiPowerLaw) and fits["a"].n_points == 4 + 4 + 1
     assert abs(table[table.role == "fit"].relative_error.iloc[0]) < 5e-3

@@ -10,16 +10,15 @@ import sys
 import pytest
 import torch
 
-from scalinglaws import checkpoint
-from scalinglaws.train import Interrupted, train
-
 from conftest import tiny_run
+from scalinglaws.training import checkpoint
+from scalinglaws.training.loop import Interrupted, train
 from test_train import assert_same_state, training_state
 
 
 def interrupt_at(monkeypatch, step, sig=signal.SIGTERM):
     """Deliver ``sig`` to this process while the batch of ``step`` is being drawn."""
-    import scalinglaws.train as tr
+    import scalinglaws.training.loop as tr
 
     real = tr.get_batch
 
@@ -36,20 +35,48 @@ def test_interrupted_link_resumes_to_the_same_weights_and_windows(tmp_path, data
     run = tiny_run(swa_window_steps=6, swa_every_steps=2)
     train(run, data, until=4, out=tmp_path / "init.pt", progress=False)
     whole, parts = {}, {}
-    train(run, data, until=30, init=tmp_path / "init.pt", out=tmp_path / "whole.pt", metrics=tmp_path / "whole.csv",
-          on_window=lambda s, w, n: whole.setdefault(s, w), progress=False)
+    train(
+        run,
+        data,
+        until=30,
+        init=tmp_path / "init.pt",
+        out=tmp_path / "whole.pt",
+        metrics=tmp_path / "whole.csv",
+        on_window=lambda s, w, n: whole.setdefault(s, w),
+        progress=False,
+    )
 
     interrupt_at(monkeypatch, 17, sig)
     rescue = tmp_path / "rescue" / "link.pt"
-    with pytest.raises(Interrupted, match=rf"received {sig.name} at step 18 of 30: saved a resumable state to .*link.pt"):
-        train(run, data, until=30, init=tmp_path / "init.pt", out=tmp_path / "link.pt", metrics=tmp_path / "link.csv",
-              on_window=lambda s, w, n: parts.setdefault(s, w), progress=False, rescue=rescue)
+    with pytest.raises(
+        Interrupted, match=rf"received {sig.name} at step 18 of 30: saved a resumable state to .*link.pt"
+    ):
+        train(
+            run,
+            data,
+            until=30,
+            init=tmp_path / "init.pt",
+            out=tmp_path / "link.pt",
+            metrics=tmp_path / "link.csv",
+            on_window=lambda s, w, n: parts.setdefault(s, w),
+            progress=False,
+            rescue=rescue,
+        )
     assert rescue.is_file() and not (tmp_path / "link.pt").exists() and not (tmp_path / "link.csv").exists()
 
     monkeypatch.undo()
     parts.clear()  # the failed job's window files are gone with its outputs; the resume re-emits them
-    result = train(run, data, until=30, init=tmp_path / "init.pt", out=tmp_path / "link.pt", metrics=tmp_path / "link.csv",
-                   on_window=lambda s, w, n: parts.setdefault(s, w), progress=False, rescue=rescue)
+    result = train(
+        run,
+        data,
+        until=30,
+        init=tmp_path / "init.pt",
+        out=tmp_path / "link.pt",
+        metrics=tmp_path / "link.csv",
+        on_window=lambda s, w, n: parts.setdefault(s, w),
+        progress=False,
+        rescue=rescue,
+    )
     assert result.start_step == 18 and not rescue.exists()
     assert signal.getsignal(sig) == signal.SIG_DFL  # the handlers are put back
     assert_same_state(training_state(tmp_path / "whole.pt"), training_state(tmp_path / "link.pt"))
@@ -73,9 +100,32 @@ def test_a_rescue_state_of_another_run_is_not_used(tmp_path, data, monkeypatch):
 
 
 def test_sigterm_to_the_cli_exits_nonzero_and_the_rerun_resumes(tmp_path, data_dir):
-    args = [sys.executable, "-m", "scalinglaws", "train", "--data", str(data_dir), "--d-model", "32", "--n-layers", "2",
-            "--n-heads", "2", "--seq-len", "32", "--batch-size", "4", "--lr", "0.003", "--until", "400",
-            "--rescue", str(tmp_path / "rescue.pt"), "--threads", "1"]
+    args = [
+        sys.executable,
+        "-m",
+        "scalinglaws",
+        "train",
+        "--data",
+        str(data_dir),
+        "--d-model",
+        "32",
+        "--n-layers",
+        "2",
+        "--n-heads",
+        "2",
+        "--seq-len",
+        "32",
+        "--batch-size",
+        "4",
+        "--lr",
+        "0.003",
+        "--until",
+        "400",
+        "--rescue",
+        str(tmp_path / "rescue.pt"),
+        "--threads",
+        "1",
+    ]
     p = subprocess.Popen([*args, "--out", str(tmp_path / "x.pt")], stderr=subprocess.PIPE, stdout=subprocess.PIPE)
     seen = b""
     while b"train 0" not in seen:  # the progress bar appears when the loop starts
@@ -94,7 +144,9 @@ def test_sigterm_to_the_cli_exits_nonzero_and_the_rerun_resumes(tmp_path, data_d
     assert again.returncode == 0, again.stderr
     assert f"resuming an interrupted run at step {step}" in again.stderr
     assert not (tmp_path / "rescue.pt").exists()
-    plain = subprocess.run([*args[:-4], "--threads", "1", "--out", str(tmp_path / "y.pt"), "--no-progress"], capture_output=True, text=True)
+    plain = subprocess.run(
+        [*args[:-4], "--threads", "1", "--out", str(tmp_path / "y.pt"), "--no-progress"], capture_output=True, text=True
+    )
     assert plain.returncode == 0, plain.stderr
     a, b = checkpoint.load(tmp_path / "x.pt"), checkpoint.load(tmp_path / "y.pt")
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.schedules import SHAPES, Schedule, cooldown_steps
+from scalinglaws.training.schedules import SHAPES, Schedule, cooldown_steps
 
 
 def wsd(shape, n=1000, frac=0.2, **kw):
@@ -29,7 +29,11 @@ def test_golden_values(step, shape, value):
 
 
 def test_warmup_is_linear_from_one_over_w():
-    for sched in (Schedule("constant", warmup_steps=10), Schedule("cosine", 100, warmup_steps=10), wsd("linear", warmup_steps=10)):
+    for sched in (
+        Schedule("constant", warmup_steps=10),
+        Schedule("cosine", 100, warmup_steps=10),
+        wsd("linear", warmup_steps=10),
+    ):
         assert [sched.multiplier(s) for s in range(10)] == pytest.approx([(s + 1) / 10 for s in range(10)])
         assert sched.multiplier(10) == 1.0
 

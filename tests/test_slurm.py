@@ -88,7 +88,9 @@ def _start_munge() -> bool:
         if shutil.which("mungekey"):
             subprocess.run(["mungekey", "--create"], check=True)
         else:
-            subprocess.run(["dd", "if=/dev/urandom", f"of={key}", "bs=1024", "count=1"], check=True, capture_output=True)
+            subprocess.run(
+                ["dd", "if=/dev/urandom", f"of={key}", "bs=1024", "count=1"], check=True, capture_output=True
+            )
         shutil.chown(key, "munge", "munge")
         key.chmod(0o400)
     subprocess.run(["runuser", "-u", "munge", "--", _daemon("munged")], check=True)
@@ -130,7 +132,8 @@ def cluster(tmp_path_factory):
             if r.returncode == 0 and r.stdout.strip() in ("idle", "mixed", "allocated"):
                 break
             assert time.monotonic() < deadline, f"the SLURM node did not come up: {r.stdout} {r.stderr}\n" + (
-                (state / "slurmctld.log").read_text()[-2000:] if (state / "slurmctld.log").exists() else "")
+                (state / "slurmctld.log").read_text()[-2000:] if (state / "slurmctld.log").exists() else ""
+            )
             time.sleep(0.5)
         yield env
     finally:
@@ -160,13 +163,20 @@ def ci_profile(dest: Path) -> Path:
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
     profile["default-resources"].update(slurm_partition="ci", mem_mb=300, gpu=0, runtime=10)
     del profile["default-resources"]["slurm_account"]
-    for rule, res in profile["set-resources"].items():
+    for res in profile["set-resources"].values():
         res.update(gpu=0, cpus_per_task=1, mem_mb=300)
     profile["set-threads"] = {rule: 1 for rule in profile["set-threads"]}
-    profile.update({
-        "slurm-no-account": True, "slurm-status-command": "squeue", "slurm-init-seconds-before-status-checks": 8,
-        "seconds-between-status-checks": 1, "latency-wait": 5, "jobs": 4, "slurm-keep-successful-logs": True,
-    })
+    profile.update(
+        {
+            "slurm-no-account": True,
+            "slurm-status-command": "squeue",
+            "slurm-init-seconds-before-status-checks": 8,
+            "seconds-between-status-checks": 1,
+            "latency-wait": 5,
+            "jobs": 4,
+            "slurm-keep-successful-logs": True,
+        }
+    )
     dest.mkdir(parents=True)
     (dest / "config.yaml").write_text(yaml.safe_dump(profile))
     return dest
@@ -180,13 +190,28 @@ def test_smoke_on_slurm_gives_the_local_points(cluster, completed, tmp_path):
     profile = ci_profile(tmp_path / "profile")
     bindir = os.path.dirname(sys.executable)
     env = {**cluster, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
-    cmd = [sys.executable, "-m", "snakemake", "--profile", str(profile), "--workflow-profile", "none",
-           "--configfile", "smoke.yaml"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--profile",
+        str(profile),
+        "--workflow-profile",
+        "none",
+        "--configfile",
+        "smoke.yaml",
+    ]
     r = subprocess.run(cmd, cwd=wd, capture_output=True, text=True, env=env)
     slurm_logs = sorted((wd / ".snakemake" / "slurm_logs").rglob("*.log"))
-    assert r.returncode == 0, f"{r.stdout[-3000:]}\n{r.stderr[-6000:]}\n" + "\n".join(p.read_text()[-1500:] for p in slurm_logs[:3])
+    assert r.returncode == 0, f"{r.stdout[-3000:]}\n{r.stderr[-6000:]}\n" + "\n".join(
+        p.read_text()[-1500:] for p in slurm_logs[:3]
+    )
     # Every job but the local rules went through sbatch (the profile keeps their SLURM logs).
     submitted = {p.relative_to(wd / ".snakemake" / "slurm_logs").parts[0] for p in slurm_logs}
-    assert submitted == {f"rule_{rule}" for rule in ("prepare_data", "trunk", "cooldown", "cosine", "swa", "evaluate", "fit")}
+    assert submitted == {
+        f"rule_{rule}" for rule in ("prepare_data", "trunk", "cooldown", "cosine", "swa", "evaluate", "fit")
+    }
     header, *rows = (completed / "results" / "smoke" / "points.csv").read_text().splitlines()
-    assert (wd / "results" / "smoke" / "points.csv").read_text().splitlines() == [header] + [r for r in rows if r.startswith("a,")]
+    assert (wd / "results" / "smoke" / "points.csv").read_text().splitlines() == [header] + [
+        r for r in rows if r.startswith("a,")
+    ]

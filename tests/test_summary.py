@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from scalinglaws.summary import claims, flops_ratios, losses, markdown
+from scalinglaws.analysis.summary import claims, flops_ratios, losses, markdown
 
 
 def points():
@@ -55,15 +55,28 @@ def test_a_cooldown_far_below_cosine_does_not_match_it():
 
 
 def test_predictions_section_reports_errors_and_the_untrained_cooldowns():
-    cols = ["model", "kind", "shape", "cooldown_fraction", "tokens", "step", "role",
-            "predicted_loss", "measured_loss", "relative_error"]
-    table = pd.DataFrame([
-        ("m", "cooldown", "1-sqrt", 0.2, 2000, 20, "fit", 2.49, 2.49, 0.0),
-        ("m", "cooldown", "linear", 0.2, 2000, 20, "predicted", 2.55, 2.50, 0.02),
-        ("m", "cooldown", "linear", 0.2, 1000, 10, "predicted", 3.03, 3.00, 0.01),
-        ("m", "cooldown", "1-sqrt", 0.2, 1000, 10, "predicted", 2.95, float("nan"), float("nan")),
-        ("m", "cosine", "", float("nan"), 1000, 10, "predicted", 2.97, 3.00, -0.01),
-    ], columns=cols)
+    cols = [
+        "model",
+        "kind",
+        "shape",
+        "cooldown_fraction",
+        "tokens",
+        "step",
+        "role",
+        "predicted_loss",
+        "measured_loss",
+        "relative_error",
+    ]
+    table = pd.DataFrame(
+        [
+            ("m", "cooldown", "1-sqrt", 0.2, 2000, 20, "fit", 2.49, 2.49, 0.0),
+            ("m", "cooldown", "linear", 0.2, 2000, 20, "predicted", 2.55, 2.50, 0.02),
+            ("m", "cooldown", "linear", 0.2, 1000, 10, "predicted", 3.03, 3.00, 0.01),
+            ("m", "cooldown", "1-sqrt", 0.2, 1000, 10, "predicted", 2.95, float("nan"), float("nan")),
+            ("m", "cosine", "", float("nan"), 1000, 10, "predicted", 2.97, 3.00, -0.01),
+        ],
+        columns=cols,
+    )
     text = markdown(points(), table)
     assert "- cooldown: 2 runs predicted from their schedule and then measured: mean |error| 1.50%, worst 2.00%" in text
     assert "- cosine: 1 runs predicted" in text and "worst 1.00%" in text

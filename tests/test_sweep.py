@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.layout import Layout
-from scalinglaws.sweep import Sweep
+from scalinglaws.experiment.layout import Layout
+from scalinglaws.experiment.sweep import Sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,10 @@ def test_predicted_only_trains_the_fitted_cooldowns_and_their_forks():
 def test_fraction_rounding_and_several_fractions():
     s = Sweep(config(budgets=[1280], cooldown={"fractions": [0.25, 0.5]}, swa={"enabled": False}))
     # 10 steps: 25% → 2.5 → 3 steps (fork 7); 50% → 5 steps (fork 5)
-    assert sorted((c.fraction, c.cooldown_steps, c.fork_step) for c in s.cooldowns("a"))[::2] == [(0.25, 3, 7), (0.5, 5, 5)]
+    assert sorted((c.fraction, c.cooldown_steps, c.fork_step) for c in s.cooldowns("a"))[::2] == [
+        (0.25, 3, 7),
+        (0.5, 5, 5),
+    ]
     assert s.trunk_steps("a") == [5, 7, 10]
 
 
@@ -66,7 +69,10 @@ def test_swa_windows_end_at_the_budget_and_map_to_links():
 
 def test_per_model_budgets_and_cosine_lr():
     c = config()
-    c["models"] = [c["models"][0], {"name": "b", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.01, "cosine_lr": 0.015, "budgets": [5120]}]
+    c["models"] = [
+        c["models"][0],
+        {"name": "b", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.01, "cosine_lr": 0.015, "budgets": [5120]},
+    ]
     s = Sweep(c)
     assert s.budget_steps("b") == [40] and s.trunk_steps("b") == [32, 40]
     assert s.cosine_lr("a") == pytest.approx(0.006) and s.cosine_lr("b") == 0.015
@@ -74,10 +80,12 @@ def test_per_model_budgets_and_cosine_lr():
 
 def test_a_model_can_have_its_own_warmup():
     """Its warmup reaches its runs' LR sequences; the other model keeps training.warmup_tokens."""
-    from scalinglaws.predictions import cosine_lr, trunk_lr
+    from scalinglaws.analysis.predictions import cosine_lr, trunk_lr
 
-    models = [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.003},
-              {"name": "b", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.003, "warmup_tokens": 1024}]
+    models = [
+        {"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.003},
+        {"name": "b", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.003, "warmup_tokens": 1024},
+    ]
     s = Sweep(config(models=models))
     assert (s.warmup_steps_for("a"), s.warmup_steps_for("b")) == (2, 8)
     a, b = trunk_lr(s, "a", 12), trunk_lr(s, "b", 12)
@@ -99,18 +107,36 @@ def test_compute_accounting_in_tokens():
         ({"budgets": [2560, 2600]}, r"budgets \(a\): 2600 tokens is not a whole positive number of steps"),
         ({"budgets": [2560, 2560]}, r"duplicate budget\(s\) \[2560\] for model 'a'"),
         ({"training": {"warmup_tokens": 2048}}, r"forks at step 16, at or before the end of warmup \(step 16\)"),
-        ({"swa": {"window_tokens": 1280 * 3}}, r"swa.window_tokens: the 2560-token budget of 'a' is not a whole number"),
-        ({"swa": {"every_tokens": 384}}, r"swa.window_tokens \(5 steps\) is not a multiple of swa.every_tokens \(3 steps\)"),
+        (
+            {"swa": {"window_tokens": 1280 * 3}},
+            r"swa.window_tokens: the 2560-token budget of 'a' is not a whole number",
+        ),
+        (
+            {"swa": {"every_tokens": 384}},
+            r"swa.window_tokens \(5 steps\) is not a multiple of swa.every_tokens \(3 steps\)",
+        ),
         ({"training": {"warmup_tokens": 100}}, r"training.warmup_tokens: 100 tokens is not a whole"),
-        ({"models": [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.1, "warmup_tokens": 2048}]},
-         r"'a' forks at step 16, at or before the end of warmup \(step 16\)"),
-        ({"models": [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.1, "warmup_tokens": 100}]},
-         r"models \(a\): warmup_tokens: 100 tokens is not a whole"),
-        ({"models": [{"name": "a", "d_model": 30, "n_layers": 1, "n_heads": 4, "lr": 0.1}]}, "d_model 30 is not divisible"),
+        (
+            {"models": [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.1, "warmup_tokens": 2048}]},
+            r"'a' forks at step 16, at or before the end of warmup \(step 16\)",
+        ),
+        (
+            {"models": [{"name": "a", "d_model": 32, "n_layers": 1, "n_heads": 2, "lr": 0.1, "warmup_tokens": 100}]},
+            r"models \(a\): warmup_tokens: 100 tokens is not a whole",
+        ),
+        (
+            {"models": [{"name": "a", "d_model": 30, "n_layers": 1, "n_heads": 4, "lr": 0.1}]},
+            "d_model 30 is not divisible",
+        ),
         ({"predict": {"fit_shape": "cosine"}}, r"predict.fit_shape 'cosine' is not one of cooldown.shapes"),
-        ({"predict": {"fit_budgets": [2]}}, r"predict.fit_budgets: \[2\] is out of range for the 2 budgets of model 'a'"),
-        ({"predict": {"run_predicted": False, "law": "multi-power"}},
-         r"model 'a' has 5 measured losses \(4 trunk checkpoints and 1 fitted cooldowns\) for the multi-power law's 7"),
+        (
+            {"predict": {"fit_budgets": [2]}},
+            r"predict.fit_budgets: \[2\] is out of range for the 2 budgets of model 'a'",
+        ),
+        (
+            {"predict": {"run_predicted": False, "law": "multi-power"}},
+            r"model 'a' has 5 measured losses \(4 trunk checkpoints and 1 fitted cooldowns\) for the multi-power law's 7",
+        ),
         ({"predict": {"enabled": False, "run_predicted": False}}, "run_predicted: false needs predict.enabled: true"),
     ],
 )
@@ -120,12 +146,24 @@ def test_semantic_errors_name_the_key(over, match):
 
 
 def test_several_cosine_baselines_some_budgets_only():
-    s = Sweep(config(budgets=[2560, 5120, 7680], cosine={"final_fraction": None, "final_fractions": [0.1, 0.0], "budgets": [0, -1]}))
+    s = Sweep(
+        config(
+            budgets=[2560, 5120, 7680],
+            cosine={"final_fraction": None, "final_fractions": [0.1, 0.0], "budgets": [0, -1]},
+        )
+    )
     runs = s.baselines("a")
-    assert [(b.tokens, b.final_fraction, b.primary) for b in runs] == [(2560, 0.1, True), (7680, 0.1, True),
-                                                                        (2560, 0.0, False), (7680, 0.0, False)]
+    assert [(b.tokens, b.final_fraction, b.primary) for b in runs] == [
+        (2560, 0.1, True),
+        (7680, 0.1, True),
+        (2560, 0.0, False),
+        (7680, 0.0, False),
+    ]
     assert [b.label for b in runs[1:3]] == ["cosine", "cosine→0"]
-    assert runs[2].directory == "cosine-final0" and Layout.cosine_job("a", 2560, runs[0].directory) == "cosine/a/tokens2560"
+    assert (
+        runs[2].directory == "cosine-final0"
+        and Layout.cosine_job("a", 2560, runs[0].directory) == "cosine/a/tokens2560"
+    )
     assert s.baseline("cosine-final0", "a", "7680") == runs[3]
     # savings are counted against the whole primary sweep, trained or not
     assert s.tokens("cosine", "a") == 2560 + 5120 + 7680
@@ -133,18 +171,24 @@ def test_several_cosine_baselines_some_budgets_only():
     assert Sweep(config(cosine={"enabled": False})).baselines() == []
 
 
-@pytest.mark.parametrize("cosine, message", [
-    ({"final_fractions": [0.1, 0.0]}, r"final_fraction \(0.1\) and final_fractions \(\[0.1, 0.0\]\) are both set"),
-    ({"final_fraction": None, "final_fractions": [0.0, 0.0]}, r"cosine.final_fractions: \[0.0, 0.0\] repeats a value"),
-    ({"budgets": [2]}, r"cosine.budgets: \[2\] is out of range for the 2 budgets of model 'a'"),
-])
+@pytest.mark.parametrize(
+    "cosine, message",
+    [
+        ({"final_fractions": [0.1, 0.0]}, r"final_fraction \(0.1\) and final_fractions \(\[0.1, 0.0\]\) are both set"),
+        (
+            {"final_fraction": None, "final_fractions": [0.0, 0.0]},
+            r"cosine.final_fractions: \[0.0, 0.0\] repeats a value",
+        ),
+        ({"budgets": [2]}, r"cosine.budgets: \[2\] is out of range for the 2 budgets of model 'a'"),
+    ],
+)
 def test_bad_baselines_are_config_errors(cosine, message):
     with pytest.raises(ScalingLawsError, match=message):
         Sweep(config(cosine=cosine))
 
 
 def test_budgets_per_parameter_round_to_whole_windows():
-    from scalinglaws.flops import param_counts
+    from scalinglaws.experiment.flops import param_counts
 
     s = Sweep(config(budgets=None, budgets_per_param=[1, 2.5]))
     n = param_counts(s.model_config("a"))["params_non_embedding"]
@@ -168,6 +212,6 @@ def test_budgets_per_parameter_round_to_whole_windows():
 def test_the_shipped_configs_are_valid(configfile):
     """Each configs/*.yaml, over config.yaml as `snakemake --configfile` merges it, passes
     the schema and the sweep's checks (a typo there would surface only when a user runs it)."""
-    from scalinglaws.plan import load_config
+    from scalinglaws.experiment.plan import load_config
 
     Sweep(load_config([ROOT / "configs" / configfile], ROOT))

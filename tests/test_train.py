@@ -5,12 +5,12 @@ import csv
 import pytest
 import torch
 
-from scalinglaws import ScalingLawsError, checkpoint
-from scalinglaws.evaluate import val_loss
-from scalinglaws.schedules import Schedule, cooldown_steps
-from scalinglaws.train import load_model, train
-
 from conftest import tiny_run
+from scalinglaws import ScalingLawsError
+from scalinglaws.training import checkpoint
+from scalinglaws.training.evaluate import val_loss
+from scalinglaws.training.loop import load_model, train
+from scalinglaws.training.schedules import Schedule, cooldown_steps
 
 
 def assert_same_state(a: dict, b: dict, path="state"):
@@ -38,11 +38,25 @@ def training_state(path):
 def test_chained_links_equal_one_run(tmp_path, data, precision):
     run = tiny_run(swa_window_steps=8, swa_every_steps=2, ema_decay=0.9, precision=precision)
     windows_one, windows_chain = {}, {}
-    train(run, data, until=30, out=tmp_path / "one.pt", on_window=lambda s, w, n: windows_one.setdefault(s, (w, n)), progress=False)
+    train(
+        run,
+        data,
+        until=30,
+        out=tmp_path / "one.pt",
+        on_window=lambda s, w, n: windows_one.setdefault(s, (w, n)),
+        progress=False,
+    )
     prev = None
     for stop in (10, 20, 30):  # links end mid-window (8, 16, 24 close windows)
-        train(run, data, until=stop, init=prev, out=tmp_path / f"link{stop}.pt",
-              on_window=lambda s, w, n: windows_chain.setdefault(s, (w, n)), progress=False)
+        train(
+            run,
+            data,
+            until=stop,
+            init=prev,
+            out=tmp_path / f"link{stop}.pt",
+            on_window=lambda s, w, n: windows_chain.setdefault(s, (w, n)),
+            progress=False,
+        )
         prev = tmp_path / f"link{stop}.pt"
     assert_same_state(training_state(tmp_path / "one.pt"), training_state(prev))
     assert sorted(windows_one) == sorted(windows_chain) == [8, 16, 24]
@@ -58,7 +72,14 @@ def test_forked_cooldown_equals_uninterrupted_wsd_run(tmp_path, data, shape, pre
     fork = wsd.fork_step  # 30
     trunk = tiny_run(swa_window_steps=5, precision=precision)  # the trunk carries SWA state; the fork drops it
     train(trunk, data, until=fork, out=tmp_path / "trunk.pt", progress=False)
-    train(tiny_run(wsd, precision=precision), data, until=n, init=tmp_path / "trunk.pt", out=tmp_path / "fork.pt", progress=False)
+    train(
+        tiny_run(wsd, precision=precision),
+        data,
+        until=n,
+        init=tmp_path / "trunk.pt",
+        out=tmp_path / "fork.pt",
+        progress=False,
+    )
     train(tiny_run(wsd, precision=precision), data, until=n, out=tmp_path / "whole.pt", progress=False)
     a, b = training_state(tmp_path / "fork.pt"), training_state(tmp_path / "whole.pt")
     for key in ("step", "model", "optimizer", "rng"):
@@ -85,7 +106,9 @@ def test_training_lowers_validation_loss(tmp_path, data):
 
 def test_resume_with_other_settings_is_refused(tmp_path, data):
     train(tiny_run(), data, until=5, out=tmp_path / "a.pt", progress=False)
-    with pytest.raises(checkpoint.CheckpointError, match=r"a.pt: made for a different run: batch_size=4 \(this run: 8\)"):
+    with pytest.raises(
+        checkpoint.CheckpointError, match=r"a.pt: made for a different run: batch_size=4 \(this run: 8\)"
+    ):
         train(tiny_run(batch_size=8), data, until=10, init=tmp_path / "a.pt", out=tmp_path / "b.pt", progress=False)
     assert not (tmp_path / "b.pt").exists()
 
@@ -98,7 +121,7 @@ def test_bad_step_range_is_refused(tmp_path, data):
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_divergence_stops_without_a_checkpoint(tmp_path, data, monkeypatch, bad):
-    import scalinglaws.train as training
+    import scalinglaws.training.loop as training
 
     train(tiny_run(), data, until=2, out=tmp_path / "earlier.pt", progress=False)
     earlier = (tmp_path / "earlier.pt").read_bytes()
@@ -112,8 +135,15 @@ def test_divergence_stops_without_a_checkpoint(tmp_path, data, monkeypatch, bad)
 
     monkeypatch.setattr(training, "lm_loss", loss_that_blows_up)
     with pytest.raises(ScalingLawsError, match=rf"diverged at step 4: loss {bad}; last finite loss .* at step 3"):
-        train(tiny_run(), data, until=10, init=tmp_path / "earlier.pt", out=tmp_path / "x.pt",
-              metrics=tmp_path / "x.csv", progress=False)
+        train(
+            tiny_run(),
+            data,
+            until=10,
+            init=tmp_path / "earlier.pt",
+            out=tmp_path / "x.pt",
+            metrics=tmp_path / "x.csv",
+            progress=False,
+        )
     assert not (tmp_path / "x.pt").exists() and not (tmp_path / "x.csv").exists()
     assert (tmp_path / "earlier.pt").read_bytes() == earlier
 
@@ -130,8 +160,8 @@ def test_bf16_trains_a_different_but_close_trajectory(tmp_path, data):
 
 
 def test_weight_decay_only_on_matrices(data):
-    from scalinglaws.model import build
-    from scalinglaws.train import make_optimizer
+    from scalinglaws.training.loop import make_optimizer
+    from scalinglaws.training.model import build
 
     run = tiny_run()
     m = build(run.model, 0)

@@ -4,10 +4,10 @@ import math
 
 import pytest
 
-from scalinglaws.layout import Layout
-from scalinglaws.plan import plan
-from scalinglaws.sweep import Sweep
-from scalinglaws.walltime import Rate, from_benchmarks, probe, rates, training_jobs
+from scalinglaws.experiment.layout import Layout
+from scalinglaws.experiment.plan import plan
+from scalinglaws.experiment.sweep import Sweep
+from scalinglaws.experiment.walltime import Rate, from_benchmarks, probe, rates, training_jobs
 
 CONFIG = {
     "experiment": "t",

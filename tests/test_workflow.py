@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from test_train import assert_same_state
-from workflow_helpers import ANALYSIS, ROOT, edit_config, jobs_in, make_workdir, planned_jobs, snakemake
+from workflow_helpers import ANALYSIS, edit_config, jobs_in, make_workdir, planned_jobs, snakemake
 
 
 @pytest.fixture
@@ -27,7 +27,16 @@ def test_complete_run_writes_points_and_then_has_nothing_to_do(completed):
 
     points = pd.read_csv(completed / "results" / "smoke" / "points.csv")
     assert list(points.columns) == [
-        "model", "params", "params_non_embedding", "tokens", "flops", "kind", "shape", "cooldown_fraction", "step", "val_loss",
+        "model",
+        "params",
+        "params_non_embedding",
+        "tokens",
+        "flops",
+        "kind",
+        "shape",
+        "cooldown_fraction",
+        "step",
+        "val_loss",
         "final_lr_fraction",
     ]
     assert sorted(points.kind.unique()) == ["cooldown", "cosine", "swa", "trunk"]
@@ -38,7 +47,7 @@ def test_complete_run_writes_points_and_then_has_nothing_to_do(completed):
 
 
 def test_figures_and_html_report(completed):
-    from scalinglaws.layout import FIGURES
+    from scalinglaws.experiment.layout import FIGURES
 
     for name in FIGURES:
         png = completed / "results" / "smoke" / "figures" / f"{name}.png"
@@ -56,7 +65,10 @@ def test_fits_and_compute_account(completed):
 
     fits = json.loads((completed / "results" / "smoke" / "fits.json").read_text(), parse_constant=strict)
     assert sorted(fits["sets"]) == ["cooldown 1-sqrt@0.2", "cooldown linear@0.2", "cosine", "cosine→0", "swa", "trunk"]
-    assert fits["pointwise"]["1-sqrt@0.2 vs cosine→0"]["n"] == 6 and "cooldown linear@0.2 vs cosine→0" in fits["comparison"]
+    assert (
+        fits["pointwise"]["1-sqrt@0.2 vs cosine→0"]["n"] == 6
+        and "cooldown linear@0.2 vs cosine→0" in fits["comparison"]
+    )
     a3 = fits["sets"]["cosine"]["approach3"]
     assert a3["n_starts"] == 500 and a3["bootstrap"]["n_boot"] == 5
     assert "cooldown 1-sqrt@0.2 vs cosine" in fits["comparison"]
@@ -186,7 +198,8 @@ def test_predicted_only_cooldowns_are_not_trained(tmp_path):
     edit_config(wd, lambda c: c.update(predict={"run_predicted": False}))
     jobs = planned_jobs(wd)
     assert sorted(o for r, o in jobs if r == "cooldown") == [
-        f"results/smoke/cooldown/{m}/1-sqrt/f0.2/tokens7680.pt" for m in ("a", "b")]
+        f"results/smoke/cooldown/{m}/1-sqrt/f0.2/tokens7680.pt" for m in ("a", "b")
+    ]
     assert sum(r == "trunk" for r, _ in jobs) == 2 * 6  # budgets 20, 40, 60 and every fork: trunk losses for the law
     dry = snakemake(wd, "-n")
     assert "input: results/smoke/points.csv, results/smoke/predictions.csv" in dry.stdout + dry.stderr
@@ -286,16 +299,40 @@ HOSTILE = ["a b", "a'b", 'a"b', "a;touch pwned", "$(touch pwned)", "`touch pwned
 @pytest.mark.parametrize(
     "change,messages",
     [
-        (lambda c: c["cooldown"].update(shapse=["linear"]), ["Additional properties are not allowed ('shapse' was unexpected)"]),
-        (lambda c: c["training"].update(batch_size="16"), ["'16' is not of type 'integer'", "['training']['batch_size']"]),
-        (lambda c: c["cooldown"].update(fractions=[0.2, 1.5]), ["1.5 is greater than the maximum of 1", "['cooldown']['fractions'][1]"]),
-        (lambda c: c["cooldown"].update(fractions=[0]), ["0 is less than or equal to the minimum of 0", "['cooldown']['fractions'][0]"]),
-        (lambda c: c.update(budgets=[2560, 5000]), ["budgets (a): 5000 tokens is not a whole positive number of steps"]),
+        (
+            lambda c: c["cooldown"].update(shapse=["linear"]),
+            ["Additional properties are not allowed ('shapse' was unexpected)"],
+        ),
+        (
+            lambda c: c["training"].update(batch_size="16"),
+            ["'16' is not of type 'integer'", "['training']['batch_size']"],
+        ),
+        (
+            lambda c: c["cooldown"].update(fractions=[0.2, 1.5]),
+            ["1.5 is greater than the maximum of 1", "['cooldown']['fractions'][1]"],
+        ),
+        (
+            lambda c: c["cooldown"].update(fractions=[0]),
+            ["0 is less than or equal to the minimum of 0", "['cooldown']['fractions'][0]"],
+        ),
+        (
+            lambda c: c.update(budgets=[2560, 5000]),
+            ["budgets (a): 5000 tokens is not a whole positive number of steps"],
+        ),
         (lambda c: c.update(budgets=[2560, 5120, 2560]), ["duplicate budget(s) [2560] for model 'a'"]),
-        (lambda c: c["training"].update(warmup_tokens=2048), ["forks at step 16, at or before the end of warmup (step 16)"]),
-        (lambda c: c["eval"].update(tokens=16), ["eval.tokens 16 is less than one sequence of training.seq_len 32 tokens"]),
+        (
+            lambda c: c["training"].update(warmup_tokens=2048),
+            ["forks at step 16, at or before the end of warmup (step 16)"],
+        ),
+        (
+            lambda c: c["eval"].update(tokens=16),
+            ["eval.tokens 16 is less than one sequence of training.seq_len 32 tokens"],
+        ),
         (lambda c: c["models"][0].update(n_heads=3), ["models (a): d_model 32 is not divisible by n_heads 3"]),
-        (lambda c: c["cooldown"].update(shapes=["1-sqrt", "sqrt"]), ["'sqrt' is not one of", "['cooldown']['shapes'][1]"]),
+        (
+            lambda c: c["cooldown"].update(shapes=["1-sqrt", "sqrt"]),
+            ["'sqrt' is not one of", "['cooldown']['shapes'][1]"],
+        ),
         (lambda c: c["data"].update(tokenizer="wordpiece"), ["'wordpiece' does not match", "['data']['tokenizer']"]),
         (lambda c: c["data"].update(source="web"), ["'web' is not one of", "['data']['source']"]),
         *[(lambda c, n=n: c.update(experiment=n), ["does not match", "['experiment']"]) for n in HOSTILE],
@@ -317,8 +354,14 @@ def test_bad_config_is_a_clear_error(tmp_path, change, messages):
 @pytest.mark.parametrize(
     "change,message",
     [
-        (lambda c: c["eval"].update(tokens=20000), "eval.tokens 20000 needs 20001 validation tokens; the validation split (data.val_fraction 0.05) has 10000"),
-        (lambda c: c.update(data={"source": "files", "files": ["empty dir/*.txt"]}), "data.source 'files': the corpus is empty or unusable (no documents"),
+        (
+            lambda c: c["eval"].update(tokens=20000),
+            "eval.tokens 20000 needs 20001 validation tokens; the validation split (data.val_fraction 0.05) has 10000",
+        ),
+        (
+            lambda c: c.update(data={"source": "files", "files": ["empty dir/*.txt"]}),
+            "data.source 'files': the corpus is empty or unusable (no documents",
+        ),
     ],
     ids=["val-split-smaller-than-eval", "empty-corpus"],
 )
@@ -348,21 +391,18 @@ def test_hostile_paths_in_the_config_pass_through_quoted(tmp_path):
     weird.mkdir()
     for i in range(20):  # both splits get documents (the split hashes each path)
         (weird / f"doc{i}.txt").write_text(f"document {i}\n" * 500)
-    edit_config(wd, lambda c: c.update(data={"source": "files", "files": [f"{weird}/*.txt"], "val_fraction": 0.5}, eval={"tokens": 64}))
+    edit_config(
+        wd,
+        lambda c: c.update(
+            data={"source": "files", "files": [f"{weird}/*.txt"], "val_fraction": 0.5}, eval={"tokens": 64}
+        ),
+    )
     snakemake(wd, "results/smoke/data/meta.json")
     import json
 
     meta = json.loads((wd / "results" / "smoke" / "data" / "meta.json").read_text())
     assert meta["source"]["files"] == [f"{weird}/*.txt"] and meta["train_documents"] + meta["val_documents"] == 20
     assert not list(wd.rglob("pwned"))
-
-
-def test_lint_and_format():
-    lint = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
-    assert lint.returncode == 0 and "Congratulations" in lint.stdout + lint.stderr, lint.stdout + lint.stderr
-    snakefmt = Path(sys.executable).parent / "snakefmt"
-    fmt = subprocess.run([snakefmt, "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True)
-    assert fmt.returncode == 0, fmt.stderr
 
 
 def _start_and_kill_when(workdir: Path, started: str, timeout: float = 120.0) -> None:
@@ -374,7 +414,9 @@ def _start_and_kill_when(workdir: Path, started: str, timeout: float = 120.0) ->
     bindir = os.path.dirname(sys.executable)
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "smoke.yaml"]
-    p = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    p = subprocess.Popen(
+        cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + timeout
     logs = workdir / "results" / "smoke" / "logs"
     while not list(logs.glob(started)):
@@ -398,9 +440,11 @@ def test_killed_twice_then_rerun_gives_the_same_points(completed, tmp_path):
     snakemake(wd, "--unlock")
     snakemake(wd, "results/smoke/points.csv")
     header, *rows = (completed / "results" / "smoke" / "points.csv").read_text().splitlines()
-    assert (wd / "results" / "smoke" / "points.csv").read_text().splitlines() == [header] + [r for r in rows if r.startswith("a,")]
+    assert (wd / "results" / "smoke" / "points.csv").read_text().splitlines() == [header] + [
+        r for r in rows if r.startswith("a,")
+    ]
     # nothing half-written was kept: every checkpoint loads and verifies
-    from scalinglaws import checkpoint
+    from scalinglaws.training import checkpoint
 
     for ckpt in (wd / "results" / "smoke").rglob("*.pt"):
         checkpoint.load(ckpt)
@@ -412,13 +456,14 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
     import json
     from collections import Counter
 
-    from scalinglaws import plan as planning
-    from scalinglaws.layout import Layout
+    from scalinglaws.experiment import plan as planning
+    from scalinglaws.experiment.layout import Layout
 
     fresh = make_workdir(tmp_path / "fresh")
     dry = Counter(r for r, _ in planned_jobs(fresh))
-    cli = subprocess.run([Path(sys.executable).parent / "scalinglaws", "plan", "smoke.yaml"], cwd=fresh,
-                         capture_output=True, text=True)
+    cli = subprocess.run(
+        [Path(sys.executable).parent / "scalinglaws", "plan", "smoke.yaml"], cwd=fresh, capture_output=True, text=True
+    )
     assert cli.returncode == 0, cli.stderr
     assert "trunk" in cli.stdout and "0.700 × the cosine sweep" in cli.stdout
     assert "est. time" in cli.stdout and "training tokens/s (probe on cpu)" in cli.stdout  # no benchmarks yet
@@ -430,9 +475,13 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
         written = sum(p.stat().st_size for d in results.glob(f"{rule}*") for p in d.rglob("*.pt"))
         assert rows[rule]["disk"] == pytest.approx(written, rel=0.03), rule
     layout = Layout(str(results))
-    assert planning.data_bytes(config, layout, 256) == sum((results / "data" / f).stat().st_size for f in ("train.bin", "val.bin"))
+    assert planning.data_bytes(config, layout, 256) == sum(
+        (results / "data" / f).stat().st_size for f in ("train.bin", "val.bin")
+    )
     compute = json.loads((results / "compute.json").read_text())
-    assert rows["trunk"]["flops"] + rows["cooldown"]["flops"] == pytest.approx(compute["totals"]["wsd (all cooldowns)"]["flops"], rel=1e-12)
+    assert rows["trunk"]["flops"] + rows["cooldown"]["flops"] == pytest.approx(
+        compute["totals"]["wsd (all cooldowns)"]["flops"], rel=1e-12
+    )
     # plan counts what is trained (both baselines); compute.json's cosine is the sweep replaced (the first)
     other = sum(e["other baselines"]["cosine→0"]["flops"] for e in compute["models"].values())
     assert rows["cosine"]["flops"] == pytest.approx(compute["totals"]["cosine"]["flops"] + other, rel=1e-12)
@@ -443,7 +492,7 @@ def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
     reruns evaluations only), training jobs get no --eval-out, and plan counts them."""
     from collections import Counter
 
-    from scalinglaws import plan as planning
+    from scalinglaws.experiment import plan as planning
 
     wd = make_workdir(tmp_path / "wf")
     edit_config(wd, lambda c: c.setdefault("eval", {}).update(in_training_job=False))
@@ -456,7 +505,9 @@ def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
     assert len(evaluated) == 2 * 3 * 6 + 2 * 3
     assert {out.split("/")[3] for out in evaluated} == {"trunk", "cooldown", "cosine", "cosine-final0", "swa"}
     rows = planning.plan(planning.load_config([wd / "smoke.yaml"], wd), 256)
-    assert {row["rule"]: row["jobs"] for row in rows} == {rule: n for rule, n in Counter(r for r, _ in jobs).items() if rule != "all"}
+    assert {row["rule"]: row["jobs"] for row in rows} == {
+        rule: n for rule, n in Counter(r for r, _ in jobs).items() if rule != "all"
+    }
 
 
 def test_processes_and_micro_batches_are_resources_that_retrain_nothing(copy_of_completed):

@@ -34,7 +34,9 @@ def snakemake(workdir: Path, *args, check=True, prefix=()) -> subprocess.Complet
     cmd = [*prefix, sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", "smoke.yaml"]
     r = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, env=env)
     if check and r.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}"
+        )
     return r
 
 

@@ -2,8 +2,15 @@
 
 Implements Hägele et al., "Scaling Laws and Compute-Optimal Training Beyond Fixed
 Training Durations" (NeurIPS 2024, arXiv 2405.18392) as a library plus a Snakemake
-workflow. One module per idea: data, tokenizers, model, schedules, train, checkpoint,
-averaging, evaluate, cli.
+workflow. The library in layers; imports run one way, left to right
+(``tests/unit/test_layers.py`` keeps it so):
+
+    cli, commands   the ``scalinglaws`` command
+    analysis/       one module per analysis rule: an experiment's files in, one contract file out
+    experiment/     config → runs, job ids and paths (Layout), flags, costs; torch-free (the Snakefile imports it)
+    laws/           numpy/scipy only: Chinchilla's approaches, the loss-curve laws
+    training/       torch: model, data, tokenizers, schedules, the loop, checkpoints, averaging, evaluation
+    files           atomic writes, for every layer
 """
 
 __version__ = "0.1.0"

@@ -31,7 +31,9 @@ def _add_prepare(sub):
     p.add_argument("--out", required=True, type=Path, help="output directory")
     p.add_argument("--source", default="python-stdlib", help="python-stdlib (default), files or huggingface")
     p.add_argument("--files", nargs="+", default=[], help="globs of text files, for --source files")
-    p.add_argument("--hf-path", help="data set for --source huggingface, e.g. DKYoon/SlimPajama-6B, or 'parquet'/'json'")
+    p.add_argument(
+        "--hf-path", help="data set for --source huggingface, e.g. DKYoon/SlimPajama-6B, or 'parquet'/'json'"
+    )
     p.add_argument("--hf-name", help="its configuration name")
     p.add_argument("--hf-split", default="train")
     p.add_argument("--hf-data-files", nargs="+", help="local files for the 'parquet'/'json'/'text' builders")
@@ -77,13 +79,22 @@ def _add_train(sub):
     a.add_argument("--swa-every-steps", type=int, default=1, help="sample the weights every this many steps")
     a.add_argument("--swa-dir", type=Path, help="where window averages go, as step{end}.pt (default: next to --out)")
     a.add_argument("--ema-decay", type=float)
-    p.add_argument("--rescue", type=Path, help="on SIGTERM/SIGUSR1 save a resumable state here; resume from it when present")
+    p.add_argument(
+        "--rescue", type=Path, help="on SIGTERM/SIGUSR1 save a resumable state here; resume from it when present"
+    )
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    p.add_argument("--micro-batch-size", type=int,
-                   help="rows per forward/backward (gradient accumulation); default: each process's whole share")
+    p.add_argument(
+        "--micro-batch-size",
+        type=int,
+        help="rows per forward/backward (gradient accumulation); default: each process's whole share",
+    )
     p.add_argument("--compile", action="store_true", help="torch.compile the model (same checkpoints, maybe faster)")
-    p.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
-                   help="bf16: autocast forward and backward, fp32 weights and optimizer")
+    p.add_argument(
+        "--precision",
+        default="fp32",
+        choices=("fp32", "bf16"),
+        help="bf16: autocast forward and backward, fp32 weights and optimizer",
+    )
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     _add_eval_after(p)
@@ -140,12 +151,24 @@ def _add_fit(sub):
     p.add_argument("--bootstrap", type=int, default=0, metavar="K", help="resample the groups K times for intervals")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes for approach 3's starts")
-    p.add_argument("--start-stride", type=int, default=1, metavar="K", help="approach 3 from every K-th of the 4,500 starts")
-    p.add_argument("--screen", type=int, default=100, metavar="K",
-                   help="approach 3: L-BFGS-B from the K starts of lowest objective only (0: from all; default 100)")
+    p.add_argument(
+        "--start-stride", type=int, default=1, metavar="K", help="approach 3 from every K-th of the 4,500 starts"
+    )
+    p.add_argument(
+        "--screen",
+        type=int,
+        default=100,
+        metavar="K",
+        help="approach 3: L-BFGS-B from the K starts of lowest objective only (0: from all; default 100)",
+    )
     p.add_argument("--weight-col", help="approach 3: a weight per point, multiplying its term in the objective")
-    p.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
-                   help="approach 3: hold a law parameter (E, A, B, alpha, beta) at VALUE, e.g. --fix E=1.8 (repeatable)")
+    p.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="approach 3: hold a law parameter (E, A, B, alpha, beta) at VALUE, e.g. --fix E=1.8 (repeatable)",
+    )
     p.add_argument("--out", type=Path, help="write the fit as JSON here")
 
 
@@ -157,23 +180,45 @@ def _add_predict(sub):
         "The LR between logged rows is interpolated linearly, and rises linearly from 0 before the first row.",
     )
     p.add_argument("--fit", required=True, nargs="+", type=Path, metavar="CSV", help="runs the law is fitted to")
-    p.add_argument("--target", required=True, nargs="+", type=Path, metavar="CSV",
-                   help="runs predicted from their lr column alone, and compared with their losses")
+    p.add_argument(
+        "--target",
+        required=True,
+        nargs="+",
+        type=Path,
+        metavar="CSV",
+        help="runs predicted from their lr column alone, and compared with their losses",
+    )
     p.add_argument("--loss-col", default="loss", help="the loss column (e.g. train_loss for our metrics CSVs)")
-    p.add_argument("--law", default="annealing", choices=("annealing", "multi-power"),
-                   help="annealing: Tissue et al. 2024 (4 parameters); multi-power: Luo et al. 2025 (7)")
+    p.add_argument(
+        "--law",
+        default="annealing",
+        choices=("annealing", "multi-power"),
+        help="annealing: Tissue et al. 2024 (4 parameters); multi-power: Luo et al. 2025 (7)",
+    )
     p.add_argument("--out", type=Path, help="write the law and the predictions as JSON here")
 
 
 def _add_plan(sub):
-    p = sub.add_parser("plan", help="jobs, training FLOPs, disk and wall time of a configured sweep, before running it",
-                       description="Wall time comes from the experiment's last benchmark files where they suffice, "
-                       "else from a short throughput probe of each model on this machine.")
-    p.add_argument("configs", nargs="*", type=Path, metavar="CONFIG",
-                   help="config files merged over ./config.yaml, as snakemake --configfile does")
+    p = sub.add_parser(
+        "plan",
+        help="jobs, training FLOPs, disk and wall time of a configured sweep, before running it",
+        description="Wall time comes from the experiment's last benchmark files where they suffice, "
+        "else from a short throughput probe of each model on this machine.",
+    )
+    p.add_argument(
+        "configs",
+        nargs="*",
+        type=Path,
+        metavar="CONFIG",
+        help="config files merged over ./config.yaml, as snakemake --configfile does",
+    )
     p.add_argument("--workdir", type=Path, default=Path("."), help="the workflow's directory (default: .)")
-    p.add_argument("--probe-seconds", type=float, default=1.0,
-                   help="seconds of training steps per probed model (0: no wall-time estimate)")
+    p.add_argument(
+        "--probe-seconds",
+        type=float,
+        default=1.0,
+        help="seconds of training steps per probed model (0: no wall-time estimate)",
+    )
     p.add_argument("--device", default="cpu", help="where the probe runs: cpu, cuda or auto")
 
 
@@ -196,5 +241,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scalinglaws {args.command}: error: {e}", file=sys.stderr)
         return 1
     return 0
-
-

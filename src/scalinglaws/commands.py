@@ -7,12 +7,15 @@ from pathlib import Path
 
 import torch
 
-from scalinglaws import ScalingLawsError, averaging, checkpoint, distributed
-from scalinglaws.architecture import ModelConfig
-from scalinglaws.data import TokenData, check_prepared, prepare
-from scalinglaws.evaluate import val_loss
-from scalinglaws.schedules import Schedule, cooldown_steps
-from scalinglaws.train import OptimConfig, RunConfig, load_model, save_weights, train as run_training
+from scalinglaws import ScalingLawsError
+from scalinglaws.experiment.prepared import check_prepared
+from scalinglaws.training import averaging, checkpoint, distributed
+from scalinglaws.training.architecture import ModelConfig
+from scalinglaws.training.data import TokenData, prepare
+from scalinglaws.training.evaluate import val_loss
+from scalinglaws.training.loop import OptimConfig, RunConfig, load_model, save_weights
+from scalinglaws.training.loop import train as run_training
+from scalinglaws.training.schedules import Schedule, cooldown_steps
 
 
 def _device(name: str) -> str:
@@ -71,7 +74,11 @@ def _run_config(args, data: TokenData) -> RunConfig:
     saved = {}
     if args.init is not None:
         fp = checkpoint.read_fingerprint(args.init)
-        saved = {**fp["model"], **fp["optim"], **{k: fp[k] for k in ("batch_size", "seed", "data_seed", "warmup_steps")}}
+        saved = {
+            **fp["model"],
+            **fp["optim"],
+            **{k: fp[k] for k in ("batch_size", "seed", "data_seed", "warmup_steps")},
+        }
     model = ModelConfig(
         vocab_size=data.meta["vocab_size"],
         d_model=_setting(args, "d_model", saved),
@@ -125,12 +132,22 @@ def train(args) -> None:
 
     def save_window(end_step, weights, samples):
         start = end_step - run.swa_window_steps
-        save_weights(swa_dir / f"step{end_step}.pt", weights, fingerprint, end_step, window=[start, end_step], samples=samples)
+        save_weights(
+            swa_dir / f"step{end_step}.pt", weights, fingerprint, end_step, window=[start, end_step], samples=samples
+        )
 
     metrics = args.metrics or args.out.with_suffix(".csv")
     result = run_training(
-        run, data, until=until, out=args.out, init=args.init, metrics=metrics,
-        on_window=save_window, device=device, progress=args.progress, rescue=args.rescue,
+        run,
+        data,
+        until=until,
+        out=args.out,
+        init=args.init,
+        metrics=metrics,
+        on_window=save_window,
+        device=device,
+        progress=args.progress,
+        rescue=args.rescue,
     )
     world = distributed.current()
     distributed.stop(world)
@@ -162,7 +179,9 @@ def _take_ema(args) -> None:
     state = checkpoint.load(args.inputs[0])
     if not state.get("ema"):
         raise ScalingLawsError(f"{args.inputs[0]}: holds no EMA (train with --ema-decay)")
-    save_weights(args.out, state["ema"]["weights"], state["fingerprint"], state["step"], ema_decay=state["ema"]["decay"])
+    save_weights(
+        args.out, state["ema"]["weights"], state["fingerprint"], state["step"], ema_decay=state["ema"]["decay"]
+    )
 
 
 def _merge_windows(args) -> None:
@@ -175,8 +194,9 @@ def _merge_windows(args) -> None:
     print(f"{args.out}: mean of {len(states)} averages, up to step {max(st['step'] for st in states)}")
 
 
-def _evaluation(ckpt: Path, model, state: dict, data: TokenData, tokens: int, batch_size: int, device: str,
-                out: Path | None) -> dict:
+def _evaluation(
+    ckpt: Path, model, state: dict, data: TokenData, tokens: int, batch_size: int, device: str, out: Path | None
+) -> dict:
     """Validation loss of a saved checkpoint (loaded as ``model``, ``state``), as
     `scalinglaws evaluate` reports it."""
     loss = val_loss(model, data, tokens, batch_size, device)
@@ -191,7 +211,9 @@ def _evaluate_after(args, data: TokenData, device: str) -> None:
     """--eval-out: evaluate the checkpoint this job just saved, in this process (the
     workflow's per-job cost is mostly starting Python and torch: this saves one start)."""
     if args.eval_out:
-        result = _evaluation(args.out, *load_model(args.out), data, args.eval_tokens, args.eval_batch_size, device, args.eval_out)
+        result = _evaluation(
+            args.out, *load_model(args.out), data, args.eval_tokens, args.eval_batch_size, device, args.eval_out
+        )
         print(f"{args.eval_out}: val_loss {result['val_loss']:.6f} on {args.eval_tokens:,} validation tokens")
 
 
@@ -199,7 +221,9 @@ def evaluate(args) -> None:
     _threads(args.threads)
     model, state = load_model(args.checkpoint)
     data = TokenData.open(args.data)
-    result = _evaluation(args.checkpoint, model, state, data, args.tokens, args.batch_size, _device(args.device), args.out)
+    result = _evaluation(
+        args.checkpoint, model, state, data, args.tokens, args.batch_size, _device(args.device), args.out
+    )
     print(json.dumps(result))
 
 
@@ -219,9 +243,9 @@ def _read_points(path: Path, where: str | None = None):
 
 
 def summary(args) -> None:
-    from scalinglaws.summary import markdown
-
     import pandas as pd
+
+    from scalinglaws.analysis.summary import markdown
 
     predictions = None
     if args.predictions:
@@ -255,53 +279,112 @@ def _fixed(pairs: list[str]) -> dict[str, float]:
 def fit(args) -> None:
     import pandas as pd
 
-    from scalinglaws.laws import fit_table, jsonable, report_lines, summary_rows
+    from scalinglaws.analysis.fits import fit_table, jsonable, report_lines, summary_rows
 
     df = _read_points(args.points, args.where)
     result = fit_table(
-        df, params=args.params_col, tokens=args.tokens_col, loss=args.loss_col, flops=args.flops_col,
-        budget=args.budget_col, group=args.group_col, approaches=tuple(args.approach), n_boot=args.bootstrap,
-        seed=args.seed, workers=args.workers, start_stride=args.start_stride, screen=args.screen,
-        weight=args.weight_col, fix=_fixed(args.fix),
+        df,
+        params=args.params_col,
+        tokens=args.tokens_col,
+        loss=args.loss_col,
+        flops=args.flops_col,
+        budget=args.budget_col,
+        group=args.group_col,
+        approaches=tuple(args.approach),
+        n_boot=args.bootstrap,
+        seed=args.seed,
+        workers=args.workers,
+        start_stride=args.start_stride,
+        screen=args.screen,
+        weight=args.weight_col,
+        fix=_fixed(args.fix),
     )
     result["points"] = str(args.points)
     result["where"] = args.where
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(jsonable(result), indent=2, allow_nan=False) + "\n")
-    print(f"{args.points}: {result['n_points']} points in {result['n_groups']} groups; FLOPs: {result['flops_convention']}")
+    print(
+        f"{args.points}: {result['n_points']} points in {result['n_groups']} groups; FLOPs: {result['flops_convention']}"
+    )
     print(pd.DataFrame(summary_rows(result)).fillna("").to_markdown(index=False))
     for line in report_lines(result):
         print(line)
 
 
+def read_run(path, loss_column: str = "loss"):
+    """A run from a CSV with columns step, lr and the loss (one row per logged step): the LR
+    between logged rows is interpolated linearly, and rises linearly from 0 before the first."""
+    import numpy as np
+    import pandas as pd
+
+    from scalinglaws.laws.curves import Run
+
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError) as e:
+        raise ScalingLawsError(f"{path}: cannot read it as CSV ({e})") from None
+    missing = [c for c in ("step", "lr", loss_column) if c not in df.columns]
+    if missing:
+        raise ScalingLawsError(f"{path}: needs the columns step, lr and {loss_column}; missing {', '.join(missing)}")
+    if df.empty:
+        raise ScalingLawsError(f"{path}: has no rows")
+    steps, lr, loss = (df[c].to_numpy(float) for c in ("step", "lr", loss_column))
+    if not (
+        np.isfinite(steps).all() and (steps == np.round(steps)).all() and steps[0] >= 1 and (np.diff(steps) > 0).all()
+    ):
+        raise ScalingLawsError(f"{path}: 'step' must be whole numbers ≥ 1, increasing")
+    if not np.isfinite(lr).all() or (lr < 0).any():
+        raise ScalingLawsError(f"{path}: 'lr' must be finite and ≥ 0")
+    if not np.isfinite(loss).all() or (loss <= 0).any():
+        raise ScalingLawsError(f"{path}: '{loss_column}' must be finite and positive")
+    steps = steps.astype(int)
+    every = np.arange(1, steps[-1] + 1)
+    per_step = np.interp(every, np.concatenate([[0], steps]), np.concatenate([[0.0], lr]))
+    return Run(str(path), per_step, steps, loss)
+
+
 def predict(args) -> None:
     from dataclasses import asdict
 
-    from scalinglaws import predict as law
+    from scalinglaws.laws.curves import predict as predicted
+    from scalinglaws.laws.registry import fit_law
 
-    runs = [law.read_run(p, args.loss_col) for p in args.fit]
-    targets = [law.read_run(p, args.loss_col) for p in args.target]
-    result = law.fit_law(args.law, [r.as_fit_input() for r in runs])
+    runs = [read_run(p, args.loss_col) for p in args.fit]
+    targets = [read_run(p, args.loss_col) for p in args.target]
+    result = fit_law(args.law, [r.as_fit_input() for r in runs])
     p = result.law
-    print(f"{p}; {result.n_points} losses from {len(runs)} runs, Huber objective {result.objective:.3g}"
-          f"{'' if result.success else ', NOT CONVERGED'}")
-    predictions = [law.predict(p, t) for t in targets]
+    print(
+        f"{p}; {result.n_points} losses from {len(runs)} runs, Huber objective {result.objective:.3g}"
+        f"{'' if result.success else ', NOT CONVERGED'}"
+    )
+    predictions = [predicted(p, t) for t in targets]
     print(f"{'target':<40} {'predicted':>10} {'measured':>10} {'final err':>10} {'mean err':>9} {'worst err':>9}")
     for t in predictions:
-        print(f"{t.name[-40:]:<40} {t.final_predicted:>10.4f} {t.final_measured:>10.4f} {t.final_error:>+10.2%} "
-              f"{t.mean_error:>9.2%} {t.worst_error:>9.2%}")
+        print(
+            f"{t.name[-40:]:<40} {t.final_predicted:>10.4f} {t.final_measured:>10.4f} {t.final_error:>+10.2%} "
+            f"{t.mean_error:>9.2%} {t.worst_error:>9.2%}"
+        )
     if args.out:
-        args.out.write_text(json.dumps({
-            "law": {"name": args.law, **asdict(p)}, "objective": result.objective, "n_points": result.n_points,
-            "converged": result.success, "fit": [str(f) for f in args.fit],
-            "targets": [{**asdict(t), "final_error": t.final_error} for t in predictions],
-        }, indent=2) + "\n")
+        args.out.write_text(
+            json.dumps(
+                {
+                    "law": {"name": args.law, **asdict(p)},
+                    "objective": result.objective,
+                    "n_points": result.n_points,
+                    "converged": result.success,
+                    "fit": [str(f) for f in args.fit],
+                    "targets": [{**asdict(t), "final_error": t.final_error} for t in predictions],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
 
 def plan(args) -> None:
-    from scalinglaws import plan as planning
-    from scalinglaws.layout import Layout
+    from scalinglaws.experiment import plan as planning
+    from scalinglaws.experiment.layout import Layout
 
     config = planning.load_config(args.configs, args.workdir)
     layout = Layout(str(args.workdir / "results" / config["experiment"]))
@@ -309,8 +392,8 @@ def plan(args) -> None:
     vocab = planning.vocab_size(config, layout)
     rates = None
     if args.probe_seconds > 0:
-        from scalinglaws.sweep import Sweep
-        from scalinglaws.walltime import rates as measure
+        from scalinglaws.experiment.sweep import Sweep
+        from scalinglaws.experiment.walltime import rates as measure
 
         rates = measure(Sweep(config, vocab_size=vocab), layout, _device(args.device), args.probe_seconds)
     rows = planning.plan(config, vocab, planning.data_bytes(config, layout, vocab), rates)

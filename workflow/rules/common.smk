@@ -1,6 +1,6 @@
 # Input and parameter functions shared by the rules. The sweep's logic (which steps,
-# which forks, which windows) lives in scalinglaws.sweep, where it is tested; paths
-# live in scalinglaws.layout.
+# which forks, which windows) lives in scalinglaws.experiment.sweep, where it is tested; paths
+# live in scalinglaws.experiment.layout.
 import glob
 import json
 import os
@@ -10,11 +10,12 @@ import sys
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
-from scalinglaws import ScalingLawsError, flags
-from scalinglaws.data import check_prepared
-from scalinglaws.layout import FIGURES, PREDICTION_FIGURE, Layout
-from scalinglaws.points import evaluations, fork_evaluations
-from scalinglaws.sweep import Sweep, fraction_label
+from scalinglaws import ScalingLawsError
+from scalinglaws.experiment import flags
+from scalinglaws.experiment.prepared import check_prepared
+from scalinglaws.experiment.layout import FIGURES, PREDICTION_FIGURE, Layout
+from scalinglaws.experiment.checkpoints import evaluations, fork_evaluations
+from scalinglaws.experiment.sweep import Sweep, fraction_label
 
 LAYOUT = Layout.of(config)
 
@@ -64,14 +65,14 @@ def canonical(settings: dict) -> str:
 
 
 # Job ids as wildcard patterns: each names the job's checkpoint, metrics, log, benchmark
-# and rescue files (scalinglaws.layout).
+# and rescue files (scalinglaws.experiment.layout).
 TRUNK_JOB = LAYOUT.trunk_job("{model}", "{step}")
 COOLDOWN_JOB = LAYOUT.cooldown_job("{model}", "{shape}", "{fraction}", "{tokens}")
 COSINE_JOB = LAYOUT.cosine_job("{model}", "{tokens}", "{baseline}")
 SWA_JOB = LAYOUT.swa_job("{model}", "{tokens}")
 
 
-# Params of the training rules (scalinglaws.flags decides what is a setting, a rerun
+# Params of the training rules (scalinglaws.experiment.flags decides what is a setting, a rerun
 # trigger, and what is execution, which Snakemake leaves out of the trigger because these
 # are functions of threads or resources).
 def launch(wildcards, threads, resources):

@@ -1,5 +1,5 @@
 # Each model's cooldown and cosine final losses predicted from its trunk checkpoints and a
-# few cooldowns (scalinglaws.predictions), against what was measured.
+# few cooldowns (scalinglaws.analysis.predictions), against what was measured.
 rule predict:
     input:
         points=LAYOUT.points,

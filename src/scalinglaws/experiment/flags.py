@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import shlex
 
-from scalinglaws.sweep import Baseline, Cooldown, Sweep
+from scalinglaws.experiment.sweep import Baseline, Cooldown, Sweep
 
 
 def cli_flags(**settings) -> str:
@@ -30,10 +30,19 @@ def _run_settings(sweep: Sweep, model: str, lr: float) -> str:
     """Model, optimizer and data-order flags shared by a trunk and a cosine run."""
     t, cfg = sweep.training, sweep.model_config(model)
     return cli_flags(
-        d_model=cfg.d_model, n_layers=cfg.n_layers, n_heads=cfg.n_heads, seq_len=cfg.seq_len,
-        ffn_multiple_of=cfg.ffn_multiple_of, batch_size=t["batch_size"], lr=lr,
-        weight_decay=t["weight_decay"], grad_clip=t["grad_clip"], warmup_steps=sweep.warmup_steps_for(model),
-        seed=t["seed"], data_seed=t["data_seed"], precision=t["precision"],
+        d_model=cfg.d_model,
+        n_layers=cfg.n_layers,
+        n_heads=cfg.n_heads,
+        seq_len=cfg.seq_len,
+        ffn_multiple_of=cfg.ffn_multiple_of,
+        batch_size=t["batch_size"],
+        lr=lr,
+        weight_decay=t["weight_decay"],
+        grad_clip=t["grad_clip"],
+        warmup_steps=sweep.warmup_steps_for(model),
+        seed=t["seed"],
+        data_seed=t["data_seed"],
+        precision=t["precision"],
     )
 
 
@@ -49,14 +58,20 @@ def cooldown_settings(sweep: Sweep, c: Cooldown) -> str:
     """The decay a cooldown applies to its fork's weights (model and optimizer come from
     the trunk checkpoint it forks)."""
     return cli_flags(
-        schedule="wsd", total_steps=c.total_steps, cooldown_steps=c.cooldown_steps, shape=c.shape,
-        final_fraction=sweep.config["cooldown"]["final_fraction"], precision=sweep.training["precision"],
+        schedule="wsd",
+        total_steps=c.total_steps,
+        cooldown_steps=c.cooldown_steps,
+        shape=c.shape,
+        final_fraction=sweep.config["cooldown"]["final_fraction"],
+        precision=sweep.training["precision"],
     )
 
 
 def cosine_settings(sweep: Sweep, b: Baseline) -> str:
     """A cosine run from scratch: a trunk's settings at the cosine LR, and its schedule."""
-    schedule = cli_flags(schedule="cosine", total_steps=b.tokens // sweep.tokens_per_step, final_fraction=b.final_fraction)
+    schedule = cli_flags(
+        schedule="cosine", total_steps=b.tokens // sweep.tokens_per_step, final_fraction=b.final_fraction
+    )
     return f"{_run_settings(sweep, b.model, sweep.cosine_lr(b.model))} {schedule}"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.points import labels
+from scalinglaws.analysis.points import labels
 
 
 def losses(points: pd.DataFrame) -> pd.DataFrame:
@@ -48,9 +48,17 @@ def flops_ratios(points: pd.DataFrame) -> pd.DataFrame:
             cosine = c.flops.sum()
             wsd = per_token * d_max + (c.flops * frac).sum()
             paper = wsd - per_token * frac * c.tokens.max()  # the trunk's last stretch is its cooldown's
-            rows.append({"model": model, "cooldown": f"{shape}@{frac:g}", "wsd_flops": wsd, "wsd_flops_paper": paper,
-                         "cosine_flops": cosine, "ratio": wsd / cosine if cosine else float("nan"),
-                         "ratio_paper": paper / cosine if cosine else float("nan")})
+            rows.append(
+                {
+                    "model": model,
+                    "cooldown": f"{shape}@{frac:g}",
+                    "wsd_flops": wsd,
+                    "wsd_flops_paper": paper,
+                    "cosine_flops": cosine,
+                    "ratio": wsd / cosine if cosine else float("nan"),
+                    "ratio_paper": paper / cosine if cosine else float("nan"),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -66,8 +74,14 @@ def _signed(g: pd.Series) -> str:
     return f"signed gaps {g.min():+.2f}% to {g.max():+.2f}% (median {g.median():+.2f}%)"
 
 
-def claims(points: pd.DataFrame, shape: str = "1-sqrt", other: str = "linear", fraction: float = 0.2,
-           compute: dict | None = None, tolerance: float = 1.0) -> list[str]:
+def claims(
+    points: pd.DataFrame,
+    shape: str = "1-sqrt",
+    other: str = "linear",
+    fraction: float = 0.2,
+    compute: dict | None = None,
+    tolerance: float = 1.0,
+) -> list[str]:
     """The paper's findings as counted statements about these points (only those the
     points can speak to). "Matches" is two-sided: |gap| ≤ ``tolerance`` %, with the signed
     gaps given, so a cooldown far below the baseline does not read as a match."""
@@ -77,14 +91,18 @@ def claims(points: pd.DataFrame, shape: str = "1-sqrt", other: str = "linear", f
     g = gaps(points, cd)
     if len(g):
         ok = int((g.abs() <= tolerance).sum())
-        out.append(f"{shape} {fraction:g} cooldown matches cosine (|gap| ≤ {tolerance:g}%): {ok} of {len(g)}; "
-                   f"{_signed(g)}; below cosine by more than {tolerance:g}%: {int((g < -tolerance).sum())}, "
-                   f"above by more: {int((g > tolerance).sum())}")
+        out.append(
+            f"{shape} {fraction:g} cooldown matches cosine (|gap| ≤ {tolerance:g}%): {ok} of {len(g)}; "
+            f"{_signed(g)}; below cosine by more than {tolerance:g}%: {int((g < -tolerance).sum())}, "
+            f"above by more: {int((g > tolerance).sum())}"
+        )
     for base in [c for c in w.columns if c.startswith("cosine→") and " vs " not in c]:
         g = gaps(points, cd, base)
         if len(g):
-            out.append(f"{shape} {fraction:g} cooldown against {base} (cosine to {base[7:]} of peak): "
-                       f"{int((g.abs() <= tolerance).sum())} of {len(g)} within {tolerance:g}%; {_signed(g)}")
+            out.append(
+                f"{shape} {fraction:g} cooldown against {base} (cosine to {base[7:]} of peak): "
+                f"{int((g.abs() <= tolerance).sum())} of {len(g)} within {tolerance:g}%; {_signed(g)}"
+            )
         g = gaps(points, base, "cosine")
         if len(g):
             out.append(f"{base} against cosine: lower at {int((g < 0).sum())} of {len(g)}; {_signed(g)}")
@@ -97,10 +115,12 @@ def claims(points: pd.DataFrame, shape: str = "1-sqrt", other: str = "linear", f
     fr = flops_ratios(points)
     one = fr[fr.cooldown == cd] if not fr.empty else fr
     if not one.empty and one.cosine_flops.sum() > 0:
-        line = (f"training FLOPs of the trunk + {cd} cooldowns / the cosine sweep: "
-                f"{one.wsd_flops.sum() / one.cosine_flops.sum():.3f} as run (the trunk to the largest budget), "
-                f"{one.wsd_flops_paper.sum() / one.cosine_flops.sum():.3f} as the paper counts it (the trunk to "
-                "the last fork step)")
+        line = (
+            f"training FLOPs of the trunk + {cd} cooldowns / the cosine sweep: "
+            f"{one.wsd_flops.sum() / one.cosine_flops.sum():.3f} as run (the trunk to the largest budget), "
+            f"{one.wsd_flops_paper.sum() / one.cosine_flops.sum():.3f} as the paper counts it (the trunk to "
+            "the last fork step)"
+        )
         seconds = (compute or {}).get("totals", {}).get(f"wsd ({cd})", {}).get("seconds_ratio_to_cosine")
         if seconds is not None:
             line += f"; measured job seconds: {seconds:.3f}"
@@ -115,13 +135,19 @@ def predicted(predictions: pd.DataFrame) -> list[str]:
     done = predictions[(predictions.role == "predicted") & predictions.relative_error.notna()]
     for kind, g in done.groupby("kind", sort=False):
         err = g.relative_error.abs()
-        out.append(f"- {kind}: {len(g)} runs predicted from their schedule and then measured: mean |error| "
-                   f"{err.mean():.2%}, worst {err.max():.2%}")
+        out.append(
+            f"- {kind}: {len(g)} runs predicted from their schedule and then measured: mean |error| "
+            f"{err.mean():.2%}, worst {err.max():.2%}"
+        )
     only = predictions[(predictions.kind == "cooldown") & predictions.measured_loss.isna()]
     if len(only):
         table = only[["model", "shape", "cooldown_fraction", "tokens", "predicted_loss"]]
-        out += ["", f"{len(only)} cooldowns were predicted and not trained (predict.run_predicted: false):", "",
-                table.to_markdown(index=False, floatfmt=".4f")]
+        out += [
+            "",
+            f"{len(only)} cooldowns were predicted and not trained (predict.run_predicted: false):",
+            "",
+            table.to_markdown(index=False, floatfmt=".4f"),
+        ]
     return out + [""]
 
 
@@ -130,15 +156,26 @@ def markdown(points: pd.DataFrame, predictions: pd.DataFrame | None = None, comp
     out += ["## Validation loss per (model, budget)", "", losses(points).to_markdown(index=False, floatfmt=".4f"), ""]
     fr = flops_ratios(points)
     if not fr.empty and fr.cosine_flops.gt(0).any():
-        total = fr.groupby("cooldown").agg(wsd_flops=("wsd_flops", "sum"), wsd_flops_paper=("wsd_flops_paper", "sum"),
-                                           cosine_flops=("cosine_flops", "sum"))
+        total = fr.groupby("cooldown").agg(
+            wsd_flops=("wsd_flops", "sum"),
+            wsd_flops_paper=("wsd_flops_paper", "sum"),
+            cosine_flops=("cosine_flops", "sum"),
+        )
         total["ratio"] = total.wsd_flops / total.cosine_flops
         total["ratio_paper"] = total.wsd_flops_paper / total.cosine_flops
-        out += ["## Training FLOPs: WSD pipeline (one shape) / cosine sweep", "",
-                "`ratio`: as run, the trunk to the largest budget; `ratio_paper`: the trunk to the last fork step "
-                "(D_max + f·Σ_{i<max} D_i), as Hägele et al. count the savings.", "",
-                fr.to_markdown(index=False, floatfmt=".3g"), "", "All models:", "",
-                total.reset_index().to_markdown(index=False, floatfmt=".3g"), ""]
+        out += [
+            "## Training FLOPs: WSD pipeline (one shape) / cosine sweep",
+            "",
+            "`ratio`: as run, the trunk to the largest budget; `ratio_paper`: the trunk to the last fork step "
+            "(D_max + f·Σ_{i<max} D_i), as Hägele et al. count the savings.",
+            "",
+            fr.to_markdown(index=False, floatfmt=".3g"),
+            "",
+            "All models:",
+            "",
+            total.reset_index().to_markdown(index=False, floatfmt=".3g"),
+            "",
+        ]
     if predictions is not None:
         out += predicted(predictions)
     return "\n".join(out)

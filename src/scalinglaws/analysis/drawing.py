@@ -1,6 +1,7 @@
-"""Figures of an experiment (matplotlib, PNG): readable at a glance, one colour per model.
+"""Drawing the figures (matplotlib, PNG): readable at a glance, one colour per model.
 
-Each function takes tables/dicts already computed by the library and writes one PNG.
+Each function takes tables/dicts already computed and writes one PNG; what to draw for
+an experiment is chosen in ``analysis.figures``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from scalinglaws.layout import FIGURES  # noqa: E402
-from scalinglaws.schedules import Schedule  # noqa: E402
+from scalinglaws.training.schedules import Schedule  # noqa: E402
 
 KIND_STYLE = {"trunk": "o", "swa": "s", "cosine": "^", "cooldown": "D", "cooldown, predicted": "x"}
 
@@ -34,17 +34,35 @@ def schedules(path, total_steps: int, warmup: int, cooldown_steps: int, shapes, 
     """The LR multipliers of one budget: the trunk, each cooldown shape, and cosine."""
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     s = np.arange(total_steps)
-    ax.plot(s, Schedule("constant", warmup_steps=warmup).multipliers(0, total_steps), color="0.5", lw=3, label="trunk (constant)")
+    ax.plot(
+        s,
+        Schedule("constant", warmup_steps=warmup).multipliers(0, total_steps),
+        color="0.5",
+        lw=3,
+        label="trunk (constant)",
+    )
     for shape in shapes:
         sch = Schedule("wsd", total_steps, warmup, cooldown_steps, shape)
         ax.plot(s, sch.multipliers(0, total_steps), label=f"cooldown {shape}")
-    ax.plot(s, Schedule("cosine", total_steps, warmup, final_fraction=cosine_final).multipliers(0, total_steps), "k--", label="cosine")
+    ax.plot(
+        s,
+        Schedule("cosine", total_steps, warmup, final_fraction=cosine_final).multipliers(0, total_steps),
+        "k--",
+        label="cosine",
+    )
     ax.set(xlabel="step", ylabel="LR / peak LR", title=f"Schedules of a {total_steps}-step run", ylim=(0, 1.05))
     ax.legend(fontsize=8)
     _save(fig, path)
 
 
-def loss_curves(path, trunk: pd.DataFrame, cooldowns: dict[str, pd.DataFrame], cosine: dict[str, pd.DataFrame], colors, smooth: int = 20):
+def loss_curves(
+    path,
+    trunk: pd.DataFrame,
+    cooldowns: dict[str, pd.DataFrame],
+    cosine: dict[str, pd.DataFrame],
+    colors,
+    smooth: int = 20,
+):
     """Training loss of each model's trunk with its cooldown branches (solid) and the
     cosine runs (dashed); ``trunk`` has a ``model`` column, the dicts are keyed by model."""
     fig, ax = plt.subplots(figsize=(7.2, 4.4))
@@ -52,16 +70,29 @@ def loss_curves(path, trunk: pd.DataFrame, cooldowns: dict[str, pd.DataFrame], c
     def smoothed(branch, base):
         # A branch's moving mean starts from the trunk's last steps, not from one noisy step.
         joined = pd.concat([base[base.step < branch.step.min()].tail(smooth), branch])
-        return joined.train_loss.rolling(smooth, min_periods=1).mean().iloc[-len(branch):]
+        return joined.train_loss.rolling(smooth, min_periods=1).mean().iloc[-len(branch) :]
 
     for m, g in trunk.groupby("model", sort=False):
         g = g.sort_values("step")
-        ax.plot(g.tokens, g.train_loss.rolling(smooth, min_periods=1).mean(), color=colors[m], lw=1.2, label=f"{m} trunk")
+        ax.plot(
+            g.tokens, g.train_loss.rolling(smooth, min_periods=1).mean(), color=colors[m], lw=1.2, label=f"{m} trunk"
+        )
         for c in cooldowns.get(m, []):
             ax.plot(c.tokens, smoothed(c, g), color=colors[m], lw=0.8, alpha=0.8)
         for c in cosine.get(m, []):
-            ax.plot(c.tokens, c.train_loss.rolling(smooth, min_periods=1).mean(), color=colors[m], lw=0.6, ls="--", alpha=0.6)
-    ax.set(xlabel="tokens", ylabel=f"train loss (mean of {smooth} steps)", title="Trunks, cooldown branches (solid), cosine (dashed)")
+            ax.plot(
+                c.tokens,
+                c.train_loss.rolling(smooth, min_periods=1).mean(),
+                color=colors[m],
+                lw=0.6,
+                ls="--",
+                alpha=0.6,
+            )
+    ax.set(
+        xlabel="tokens",
+        ylabel=f"train loss (mean of {smooth} steps)",
+        title="Trunks, cooldown branches (solid), cosine (dashed)",
+    )
     lo = trunk.train_loss.quantile(0.01)
     ax.set_ylim(lo - 0.1, trunk.train_loss.quantile(0.5) + 0.5)
     ax.legend(fontsize=8)
@@ -88,14 +119,20 @@ def frontier(path, points: pd.DataFrame, fits: dict, colors, set_name: str):
     frontier of its Approach 3 law, L(N_opt(C), D_opt(C))."""
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for (m, kind), g in points.groupby(["model", "kind"], sort=False):
-        ax.scatter(g.flops, g.val_loss, color=colors[m], marker=KIND_STYLE.get(kind, "o"), s=22, alpha=0.85,
-                   label=f"{m} {kind}")
+        ax.scatter(
+            g.flops,
+            g.val_loss,
+            color=colors[m],
+            marker=KIND_STYLE.get(kind, "o"),
+            s=22,
+            alpha=0.85,
+            label=f"{m} {kind}",
+        )
     a3 = fits.get("sets", {}).get(set_name, {}).get("approach3")
     if a3:
         law, per_token = _law(a3)
         c = np.logspace(np.log10(points.flops.min()), np.log10(points.flops.max()), 100)
-        ax.plot(c, law.predict(*law.optimal(c, per_token)), "k-", lw=1.5,
-                label=f"{set_name}: compute-optimal frontier")
+        ax.plot(c, law.predict(*law.optimal(c, per_token)), "k-", lw=1.5, label=f"{set_name}: compute-optimal frontier")
     ax.set_xscale("log")
     ax.set(xlabel=f"training FLOPs ({_convention(fits)})", ylabel="validation loss", title="Loss against compute")
     ax.legend(fontsize=7, ncol=2)
@@ -104,7 +141,7 @@ def frontier(path, points: pd.DataFrame, fits: dict, colors, set_name: str):
 
 def _law(a3: dict):
     """The Approach 3 law of a fits.json entry and the per-token FLOPs it was allocated in."""
-    from scalinglaws.fit import ParametricFit, PerTokenFlops
+    from scalinglaws.laws.chinchilla import ParametricFit, PerTokenFlops
 
     per_token = PerTokenFlops(**a3["per_token_flops"]) if "per_token_flops" in a3 else None
     return ParametricFit.of(a3), per_token
@@ -152,14 +189,24 @@ def predictions(path, table: pd.DataFrame, curves: dict, trunk: pd.DataFrame, co
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
     for m, c in curves.items():
         for i, (steps, loss) in enumerate(c):
-            left.plot(steps, loss, color=colors[m], lw=1.4 if i == 0 else 0.7, label=f"{m} predicted" if i == 0 else None)
+            left.plot(
+                steps, loss, color=colors[m], lw=1.4 if i == 0 else 0.7, label=f"{m} predicted" if i == 0 else None
+            )
         t = trunk[trunk.model == m]
         left.plot(t.step, t.val_loss, "o", color=colors[m], ms=4)
     cd = table[(table.kind == "cooldown") & table.measured_loss.notna()]
     for role, face in (("fit", None), ("predicted", "none")):
         g = cd[cd.role == role]
-        left.scatter(g.step, g.measured_loss, marker="D", s=30, facecolors=face or [colors[m] for m in g.model],
-                     edgecolors=[colors[m] for m in g.model], label=f"cooldown, measured ({role})", zorder=3)
+        left.scatter(
+            g.step,
+            g.measured_loss,
+            marker="D",
+            s=30,
+            facecolors=face or [colors[m] for m in g.model],
+            edgecolors=[colors[m] for m in g.model],
+            label=f"cooldown, measured ({role})",
+            zorder=3,
+        )
     measured = pd.concat([trunk.val_loss, cd.measured_loss])
     if len(measured):  # the measured range, not the law's steep first steps
         span = measured.max() - measured.min()
@@ -169,13 +216,23 @@ def predictions(path, table: pd.DataFrame, curves: dict, trunk: pd.DataFrame, co
     left.legend(fontsize=7)
     done = table[(table.role == "predicted") & table.measured_loss.notna()]
     for kind, g in done.groupby("kind"):
-        right.scatter(g.measured_loss, g.predicted_loss, marker=KIND_STYLE[kind], c=[colors[m] for m in g.model],
-                      label=f"{kind}: mean |error| {g.relative_error.abs().mean():.2%}, worst {g.relative_error.abs().max():.2%}")
+        right.scatter(
+            g.measured_loss,
+            g.predicted_loss,
+            marker=KIND_STYLE[kind],
+            c=[colors[m] for m in g.model],
+            label=f"{kind}: mean |error| {g.relative_error.abs().mean():.2%}, worst {g.relative_error.abs().max():.2%}",
+        )
     if len(done):
-        lo, hi = done[["measured_loss", "predicted_loss"]].min().min(), done[["measured_loss", "predicted_loss"]].max().max()
+        lo, hi = (
+            done[["measured_loss", "predicted_loss"]].min().min(),
+            done[["measured_loss", "predicted_loss"]].max().max(),
+        )
         right.plot([lo, hi], [lo, hi], "k:", lw=1)
         right.legend(fontsize=7)
-    right.set(xlabel="measured final validation loss", ylabel="predicted", title="Predicted before training, against measured")
+    right.set(
+        xlabel="measured final validation loss", ylabel="predicted", title="Predicted before training, against measured"
+    )
     _save(fig, path)
 
 
@@ -184,7 +241,10 @@ def compute_saved(path, account: dict):
     totals = account["totals"]
     names = list(totals)
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6))
-    for ax, key, scale, unit in ((axes[0], "flops", 1.0, "training FLOPs"), (axes[1], "seconds", 3600.0, "hours (measured)")):
+    for ax, key, scale, unit in (
+        (axes[0], "flops", 1.0, "training FLOPs"),
+        (axes[1], "seconds", 3600.0, "hours (measured)"),
+    ):
         vals = [(totals[n][key] or 0) / scale for n in names]
         bars = ax.barh(names, vals, color=["0.3" if n == "cosine" else "tab:green" for n in names])
         for b, n in zip(bars, names):
@@ -196,67 +256,8 @@ def compute_saved(path, account: dict):
     _save(fig, path)
 
 
-# --- all figures of an experiment ------------------------------------------------------------
-
-
-def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
-    """Every figure of the report, from the experiment's files; returns name → PNG path."""
-    import json
-    from pathlib import Path
-
-    from scalinglaws.summary import losses
-    from scalinglaws.sweep import Sweep, fraction_label
-
-    meta = json.loads(Path(layout.meta).read_text())
-    sweep = Sweep(config, vocab_size=meta["vocab_size"])
-    points = pd.read_csv(layout.points)
-    fits = json.loads(Path(layout.fits).read_text())
-    account = json.loads(Path(layout.compute).read_text())
-    colors = model_colors(sweep.models)
-    paths = {name: f"{out_dir}/{name}.png" for name in FIGURES}
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-
-    biggest = sweep.models[-1]
-    c0 = max(sweep.cooldowns(biggest), key=lambda c: c.tokens)
-    schedules(paths["schedules"], c0.total_steps, sweep.warmup_steps_for(c0.model), c0.cooldown_steps,
-              config["cooldown"]["shapes"], sweep.cosine_final_fractions[0])
-
-    shape, frac = config["cooldown"]["shapes"][0], config["cooldown"]["fractions"][0]
-    def metrics(job):
-        return pd.read_csv(layout.metrics(job))
-
-    trunk = pd.concat([metrics(layout.trunk_job(m, s)).assign(model=m) for m in sweep.models for s in sweep.trunk_steps(m)])
-    branches = {m: [metrics(layout.cooldown_job(m, c.shape, fraction_label(c.fraction), c.tokens))
-                    for c in sweep.cooldowns(m) if (c.shape, c.fraction) == (shape, frac)] for m in sweep.models}
-    cosine = {m: [metrics(layout.cosine_job(m, b.tokens)) for b in sweep.baselines(m) if b.primary] for m in sweep.models}
-    loss_curves(paths["loss_curves"], trunk, branches, cosine, colors)
-
-    wide = losses(points)
-    label = f"{shape}@{frac:g}"
-    for name, x, y, title in (("cooldown_vs_cosine", "cosine", label, f"{label} cooldown vs cosine"),
-                              ("swa_vs_trunk", "trunk", "swa", "SWA vs the raw trunk")):
-        if x in wide and y in wide:
-            versus(paths[name], wide, x, y, colors, title)
-        else:
-            _placeholder(paths[name], f"no {x} or {y} points in this experiment")
-
-    cd_set, cd_points = f"cooldown {label}", points[points.kind == "cooldown"]
-    if sweep.predicted_only:  # most cooldowns were predicted, not trained: show them, labelled
-        from scalinglaws.predictions import predicted_points
-
-        cd_set = f"{cd_set} (predicted)"
-        filled = predicted_points(points, pd.read_csv(layout.predictions))
-        filled = filled[(filled["shape"] == shape) & np.isclose(filled.cooldown_fraction.astype(float), frac)]
-        trained = set(zip(cd_points.model, cd_points.tokens, cd_points["shape"]))
-        is_trained = [k in trained for k in zip(filled.model, filled.tokens, filled["shape"])]
-        cd_points = filled.assign(kind=np.where(is_trained, "cooldown", "cooldown, predicted"))
-    frontier(paths["frontier"], cd_points, fits, colors, cd_set)
-    allocation(paths["allocation"], fits, (points.flops.min(), points.flops.max() * 100))
-    compute_saved(paths["compute"], account)
-    return paths
-
-
-def _placeholder(path, text):
+def placeholder(path, text):
+    """A figure that says why it has nothing to show."""
     fig, ax = plt.subplots(figsize=(4.8, 1.2))
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center")

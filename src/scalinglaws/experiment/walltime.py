@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalinglaws.compute import benchmark_seconds
-from scalinglaws.layout import Layout
-from scalinglaws.sweep import Sweep, fraction_label
+from scalinglaws.experiment.costs import benchmark_seconds
+from scalinglaws.experiment.layout import Layout
+from scalinglaws.experiment.sweep import Sweep, fraction_label
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Rate:
 def job_start() -> float:
     """Seconds a fresh Python needs to import the trainer (what every job pays first)."""
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import scalinglaws.train"], check=True)
+    subprocess.run([sys.executable, "-c", "import scalinglaws.training.loop"], check=True)
     return time.perf_counter() - t0
 
 
@@ -51,7 +51,7 @@ def probe(sweep: Sweep, model: str, device: str = "cpu", seconds: float = 1.0, m
     ``seconds`` (at least one step after a warm-up step)."""
     import torch
 
-    from scalinglaws.model import Transformer, lm_loss
+    from scalinglaws.training.model import Transformer, lm_loss
 
     cfg = sweep.model_config(model)
     net = Transformer(cfg).to(device)
@@ -79,15 +79,20 @@ def training_jobs(sweep: Sweep, model: str) -> list[tuple[str, int]]:
     for s in sweep.trunk_steps(model):
         jobs.append((Layout.trunk_job(model, s), (s - prev) * tps))
         prev = s
-    jobs += [(Layout.cooldown_job(model, c.shape, fraction_label(c.fraction), c.tokens), c.cooldown_steps * tps)
-             for c in sweep.cooldowns(model)]
+    jobs += [
+        (Layout.cooldown_job(model, c.shape, fraction_label(c.fraction), c.tokens), c.cooldown_steps * tps)
+        for c in sweep.cooldowns(model)
+    ]
     jobs += [(Layout.cosine_job(model, b.tokens, b.directory), b.tokens) for b in sweep.baselines(model)]
     return jobs
 
 
 def from_benchmarks(sweep: Sweep, layout: Layout, model: str) -> Rate | None:
-    ran = [(tokens, s) for name, tokens in training_jobs(sweep, model)
-           if (s := benchmark_seconds(layout.benchmark(name))) is not None]
+    ran = [
+        (tokens, s)
+        for name, tokens in training_jobs(sweep, model)
+        if (s := benchmark_seconds(layout.benchmark(name))) is not None
+    ]
     if len({t for t, _ in ran}) < 2:
         return None
     tokens, seconds = np.array(ran, float).T

@@ -13,7 +13,7 @@ Every output that carries FLOPs also records the convention it was computed in.
 from __future__ import annotations
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.architecture import ModelConfig
+from scalinglaws.training.architecture import ModelConfig
 
 CONVENTIONS = ("chinchilla", "6N")
 

@@ -9,12 +9,11 @@ both sides.
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
-from scalinglaws.flops import flops_per_token
-from scalinglaws.layout import Layout
-from scalinglaws.sweep import Sweep, fraction_label
+from scalinglaws.experiment.flops import flops_per_token
+from scalinglaws.experiment.layout import Layout
+from scalinglaws.experiment.sweep import Sweep, fraction_label
 
 
 def benchmark_seconds(path: str) -> float | None:
@@ -32,12 +31,6 @@ def _total(values) -> float | None:
     return None if any(v is None for v in values) else float(sum(values))
 
 
-def account(config: dict, layout: Layout) -> dict:
-    meta = json.loads(Path(layout.meta).read_text())
-    sweep = Sweep(config, vocab_size=meta["vocab_size"])
-    return costs(sweep, lambda job: benchmark_seconds(layout.benchmark(job)))
-
-
 def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
     """Tokens and FLOPs of each model's trunk, cooldowns (by shape@fraction) and cosine
     runs, with the wall seconds ``seconds(job)`` reports for each job (None: unknown)."""
@@ -47,9 +40,12 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
         fpt = flops_per_token(sweep.model_config(m), conv["convention"], conv["params"])
         trunk_s = _total(seconds(Layout.trunk_job(m, s)) for s in sweep.trunk_steps(m))
         forks = [c.fork_step for c in sweep.cooldowns(m)]
-        entry = {"flops_per_token": fpt, "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": trunk_s},
-                 # Hägele et al.'s count of the savings stops the trunk at its last fork step
-                 "trunk_to_last_fork": {"tokens": max(forks, default=0) * sweep.tokens_per_step}}
+        entry = {
+            "flops_per_token": fpt,
+            "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": trunk_s},
+            # Hägele et al.'s count of the savings stops the trunk at its last fork step
+            "trunk_to_last_fork": {"tokens": max(forks, default=0) * sweep.tokens_per_step},
+        }
         for (shape, frac), group in _by_cooldown(sweep.cooldowns(m)).items():
             entry.setdefault("cooldowns", {})[f"{shape}@{frac}"] = {
                 "tokens": sum(c.cooldown_steps for c in group) * sweep.tokens_per_step,
@@ -59,9 +55,16 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
             entry["cosine"] = _equivalent_sweep(sweep, m, seconds)
             for label, runs in _by_label(b for b in sweep.baselines(m) if not b.primary).items():
                 entry.setdefault("other baselines", {})[label] = {
-                    "tokens": sum(b.tokens for b in runs), "seconds": _total(seconds(Layout.cosine_job(b.model, b.tokens, b.directory)) for b in runs)}
-        parts = [entry["trunk"], entry["trunk_to_last_fork"], *entry.get("cooldowns", {}).values(), entry.get("cosine", {}),
-                 *entry.get("other baselines", {}).values()]
+                    "tokens": sum(b.tokens for b in runs),
+                    "seconds": _total(seconds(Layout.cosine_job(b.model, b.tokens, b.directory)) for b in runs),
+                }
+        parts = [
+            entry["trunk"],
+            entry["trunk_to_last_fork"],
+            *entry.get("cooldowns", {}).values(),
+            entry.get("cosine", {}),
+            *entry.get("other baselines", {}).values(),
+        ]
         for part in parts:
             if part:
                 part["flops"] = part["tokens"] * fpt
@@ -100,6 +103,7 @@ def _totals(per_model: dict) -> dict:
     """WSD pipeline for each cooldown (the trunk + that shape's cooldowns), for all
     cooldowns together, and the cosine sweep; ratios WSD / cosine. ``flops`` counts the
     trunk as run (to the largest budget), ``flops_paper`` only to its last fork step."""
+
     def add(parts, key):
         return _total(p[key] for p in parts)
 
@@ -108,7 +112,9 @@ def _totals(per_model: dict) -> dict:
     labels = sorted({k for e in per_model.values() for k in e.get("cooldowns", {})})
     out = {}
     for label in labels + ["all cooldowns"]:
-        cds = [c for e in per_model.values() for k, c in e.get("cooldowns", {}).items() if label in (k, "all cooldowns")]
+        cds = [
+            c for e in per_model.values() for k, c in e.get("cooldowns", {}).items() if label in (k, "all cooldowns")
+        ]
         out[f"wsd ({label})"] = {key: add(trunks + cds, key) for key in ("flops", "seconds")}
         out[f"wsd ({label})"]["flops_paper"] = add(to_forks + cds, "flops")
     cos = [e["cosine"] for e in per_model.values() if "cosine" in e]
@@ -116,7 +122,9 @@ def _totals(per_model: dict) -> dict:
         out["cosine"] = {key: add(cos, key) for key in ("flops", "seconds")}
         for name in [k for k in out if k.startswith("wsd")]:
             paper = out[name]["flops_paper"]
-            out[name]["flops_paper_ratio_to_cosine"] = paper / out["cosine"]["flops"] if out["cosine"]["flops"] else None
+            out[name]["flops_paper_ratio_to_cosine"] = (
+                paper / out["cosine"]["flops"] if out["cosine"]["flops"] else None
+            )
             for key in ("flops", "seconds"):
                 num, den = out[name][key], out["cosine"][key]
                 out[name][f"{key}_ratio_to_cosine"] = None if num is None or not den else num / den

@@ -23,17 +23,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.layout import Layout
-from scalinglaws.points import fork_evaluations
-from scalinglaws.predict import PARAMETERS, LawFit, fit_law
-from scalinglaws.schedules import Schedule
-from scalinglaws.sweep import Cooldown, Sweep, fraction_label
+from scalinglaws.analysis import drawing
+from scalinglaws.experiment.checkpoints import fork_evaluations
+from scalinglaws.experiment.layout import Layout
+from scalinglaws.experiment.sweep import Cooldown, Sweep, fraction_label
+from scalinglaws.files import atomic_write
+from scalinglaws.laws.curves import LawFit
+from scalinglaws.laws.registry import PARAMETERS, fit_law
+from scalinglaws.training.schedules import Schedule
 
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["model", "kind", "shape", "cooldown_fraction", "tokens", "step", "role",
-           "predicted_loss", "measured_loss", "relative_error"]
+COLUMNS = [
+    "model",
+    "kind",
+    "shape",
+    "cooldown_fraction",
+    "tokens",
+    "step",
+    "role",
+    "predicted_loss",
+    "measured_loss",
+    "relative_error",
+]
 
 
 def trunk_lr(sweep: Sweep, model: str, steps: int) -> np.ndarray:
@@ -44,8 +57,14 @@ def trunk_lr(sweep: Sweep, model: str, steps: int) -> np.ndarray:
 
 def cooldown_lr(sweep: Sweep, c: Cooldown) -> np.ndarray:
     """A cooldown's whole LR sequence: the trunk's up to the fork, then the decay."""
-    schedule = Schedule("wsd", c.total_steps, sweep.warmup_steps_for(c.model), c.cooldown_steps, c.shape,
-                        sweep.config["cooldown"]["final_fraction"])
+    schedule = Schedule(
+        "wsd",
+        c.total_steps,
+        sweep.warmup_steps_for(c.model),
+        c.cooldown_steps,
+        c.shape,
+        sweep.config["cooldown"]["final_fraction"],
+    )
     return sweep.model_spec(c.model)["lr"] * np.array(schedule.multipliers(0, c.total_steps))
 
 
@@ -55,8 +74,14 @@ def cosine_lr(sweep: Sweep, model: str, steps: int) -> np.ndarray:
     return sweep.cosine_lr(model) * np.array(schedule.multipliers(0, steps))
 
 
-def _measured(points: pd.DataFrame, model: str, kind: str, tokens: int, c: Cooldown | None = None,
-              final_fraction: float | None = None) -> float:
+def _measured(
+    points: pd.DataFrame,
+    model: str,
+    kind: str,
+    tokens: int,
+    c: Cooldown | None = None,
+    final_fraction: float | None = None,
+) -> float:
     rows = points[(points.model == model) & (points.kind == kind) & (points.tokens == tokens)]
     if final_fraction is not None and "final_lr_fraction" in rows and rows.final_lr_fraction.notna().all():
         rows = rows[np.isclose(rows.final_lr_fraction.astype(float), final_fraction)]
@@ -72,8 +97,10 @@ def read_fork_evaluations(sweep: Sweep, layout: Layout) -> pd.DataFrame:
 
     import pandas as pd
 
-    rows = [{"model": m, "step": s, "val_loss": json.loads(Path(path).read_text())["val_loss"]}
-            for (m, s), path in fork_evaluations(sweep, layout).items()]
+    rows = [
+        {"model": m, "step": s, "val_loss": json.loads(Path(path).read_text())["val_loss"]}
+        for (m, s), path in fork_evaluations(sweep, layout).items()
+    ]
     return pd.DataFrame(rows, columns=["model", "step", "val_loss"])
 
 
@@ -94,19 +121,30 @@ def fit_model(sweep: Sweep, points: pd.DataFrame, model: str, forks: pd.DataFram
         runs.append((cooldown_lr(sweep, c), np.array([c.total_steps]), np.array([loss])))
     n, law = sum(len(r[1]) for r in runs), sweep.predict["law"]
     if n < PARAMETERS[law]:
-        raise ScalingLawsError(f"model {model!r}: {n} measured losses cannot fit the {law} law's {PARAMETERS[law]} parameters")
+        raise ScalingLawsError(
+            f"model {model!r}: {n} measured losses cannot fit the {law} law's {PARAMETERS[law]} parameters"
+        )
     return fit_law(law, runs, decay=sweep.predict["decay"])
 
 
 def _row(model, kind, c, tokens, step, role, predicted, measured) -> dict:
-    return {"model": model, "kind": kind, "shape": c.shape if c else "",
-            "cooldown_fraction": fraction_label(c.fraction) if c else "", "tokens": tokens, "step": step,
-            "role": role, "predicted_loss": predicted, "measured_loss": measured,
-            "relative_error": predicted / measured - 1 if measured == measured else float("nan")}
+    return {
+        "model": model,
+        "kind": kind,
+        "shape": c.shape if c else "",
+        "cooldown_fraction": fraction_label(c.fraction) if c else "",
+        "tokens": tokens,
+        "step": step,
+        "role": role,
+        "predicted_loss": predicted,
+        "measured_loss": measured,
+        "relative_error": predicted / measured - 1 if measured == measured else float("nan"),
+    }
 
 
-def predictions(config: dict, points: pd.DataFrame,
-                forks: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, LawFit | str]]:
+def predictions(
+    config: dict, points: pd.DataFrame, forks: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, dict[str, LawFit | str]]:
     """Every cooldown and cosine run predicted per model; also each model's fit (or why not)."""
     import pandas as pd  # here: the workflow imports this package at every start
 
@@ -120,12 +158,32 @@ def predictions(config: dict, points: pd.DataFrame,
             continue
         law, fitted = fits[m].law, set(sweep.fit_cooldowns(m))
         for c in sweep.all_cooldowns(m):
-            rows.append(_row(m, "cooldown", c, c.tokens, c.total_steps, "fit" if c in fitted else "predicted",
-                             float(law.curve(cooldown_lr(sweep, c))[-1]), _measured(points, m, "cooldown", c.tokens, c)))
+            rows.append(
+                _row(
+                    m,
+                    "cooldown",
+                    c,
+                    c.tokens,
+                    c.total_steps,
+                    "fit" if c in fitted else "predicted",
+                    float(law.curve(cooldown_lr(sweep, c))[-1]),
+                    _measured(points, m, "cooldown", c.tokens, c),
+                )
+            )
         if config["cosine"]["enabled"]:
             for tokens, steps in zip(sorted(sweep.budgets(m)), sweep.budget_steps(m)):
-                rows.append(_row(m, "cosine", None, tokens, steps, "predicted", float(law.curve(cosine_lr(sweep, m, steps))[-1]),
-                                 _measured(points, m, "cosine", tokens, final_fraction=sweep.cosine_final_fractions[0])))
+                rows.append(
+                    _row(
+                        m,
+                        "cosine",
+                        None,
+                        tokens,
+                        steps,
+                        "predicted",
+                        float(law.curve(cosine_lr(sweep, m, steps))[-1]),
+                        _measured(points, m, "cosine", tokens, final_fraction=sweep.cosine_final_fractions[0]),
+                    )
+                )
     return pd.DataFrame(rows, columns=COLUMNS), fits
 
 
@@ -148,9 +206,18 @@ def predicted_points(points: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     extra = []
     for r in unmeasured.itertuples():
         base = per_budget.loc[(r.model, r.tokens)]
-        extra.append({**{k: base[k] for k in ("params", "params_non_embedding", "flops")},
-                      "model": r.model, "tokens": r.tokens, "kind": "cooldown", "shape": r.shape,
-                      "cooldown_fraction": float(r.cooldown_fraction), "step": r.step, "val_loss": r.predicted_loss})
+        extra.append(
+            {
+                **{k: base[k] for k in ("params", "params_non_embedding", "flops")},
+                "model": r.model,
+                "tokens": r.tokens,
+                "kind": "cooldown",
+                "shape": r.shape,
+                "cooldown_fraction": float(r.cooldown_fraction),
+                "step": r.step,
+                "val_loss": r.predicted_loss,
+            }
+        )
     return pd.concat([trained, pd.DataFrame(extra, columns=points.columns)], ignore_index=True)
 
 
@@ -173,11 +240,8 @@ def curves(config: dict, fits: dict) -> dict[str, list[tuple[np.ndarray, np.ndar
 
 def write(config: dict, layout: Layout, out: str, figure: str) -> pd.DataFrame:
     """The predict rule: predictions.csv and its figure; a summary of errors to stdout."""
-    import os
 
     import pandas as pd
-
-    from scalinglaws import plots
 
     sweep = Sweep(config)
     points = pd.read_csv(layout.points)
@@ -186,10 +250,9 @@ def write(config: dict, layout: Layout, out: str, figure: str) -> pd.DataFrame:
     for m, f in fits.items():
         print(f"{m}: {f if isinstance(f, str) else f.law}")
     print(errors(table).to_string())
-    tmp = f"{out}.tmp{os.getpid()}"
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, out)
-    colors = plots.model_colors(sweep.models)
+    with atomic_write(out, newline="") as f:
+        table.to_csv(f, index=False)
+    colors = drawing.model_colors(sweep.models)
     trunk = pd.concat([points[points.kind == "trunk"][["model", "step", "val_loss"]], forks])
-    plots.predictions(figure, table, curves(config, fits), trunk, colors)
+    drawing.predictions(figure, table, curves(config, fits), trunk, colors)
     return table

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.architecture import ModelConfig
-from scalinglaws.flops import param_counts
-from scalinglaws.schedules import cooldown_steps
+from scalinglaws.experiment.flops import param_counts
+from scalinglaws.laws.registry import PARAMETERS
+from scalinglaws.training.architecture import ModelConfig
+from scalinglaws.training.schedules import cooldown_steps
 
 
 def fraction_label(fraction: float) -> str:
@@ -71,10 +72,6 @@ def baseline_label(final_fraction: float, primary: bool) -> str:
     return "cosine" if primary else f"cosine→{final_fraction:g}"
 
 
-# The loss-curve laws of scalinglaws.predict and the parameters each fits.
-LAW_PARAMETERS = {"annealing": 4, "multi-power": 7}
-
-
 class Sweep:
     def __init__(self, config: dict, vocab_size: int | None = None):
         self.config = config
@@ -101,7 +98,9 @@ class Sweep:
         if not names:
             raise ScalingLawsError("models: the config defines no model")
         if len(set(names)) != len(names):
-            raise ScalingLawsError(f"models: duplicate model name(s) {sorted({n for n in names if names.count(n) > 1})}")
+            raise ScalingLawsError(
+                f"models: duplicate model name(s) {sorted({n for n in names if names.count(n) > 1})}"
+            )
         for name in names:
             try:
                 self.model_config(name)  # shape checks: d_model divisible by n_heads, …
@@ -112,13 +111,17 @@ class Sweep:
                 raise ScalingLawsError(f"budgets: model {name!r} has none (set budgets or budgets_per_param)")
             if len(set(budgets)) != len(budgets):
                 dup = sorted({b for b in budgets if budgets.count(b) > 1})
-                raise ScalingLawsError(f"budgets: duplicate budget(s) {dup} for model {name!r} (budgets_per_param "
-                                       f"are rounded to whole multiples of {self.budget_unit} tokens)")
+                raise ScalingLawsError(
+                    f"budgets: duplicate budget(s) {dup} for model {name!r} (budgets_per_param "
+                    f"are rounded to whole multiples of {self.budget_unit} tokens)"
+                )
             for b in budgets:
                 self._steps(b, f"budgets ({name})")
         eval_tokens, seq_len = self.config.get("eval", {}).get("tokens"), self.training["seq_len"]
         if eval_tokens is not None and eval_tokens < seq_len:
-            raise ScalingLawsError(f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens")
+            raise ScalingLawsError(
+                f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens"
+            )
         self._check_predict()
         self._check_baselines()
         for c in self.all_cooldowns():
@@ -131,7 +134,9 @@ class Sweep:
         if self.swa_enabled:
             w, e = self.swa_window_steps, self.swa_every_steps
             if w % e:
-                raise ScalingLawsError(f"swa.window_tokens ({w} steps) is not a multiple of swa.every_tokens ({e} steps)")
+                raise ScalingLawsError(
+                    f"swa.window_tokens ({w} steps) is not a multiple of swa.every_tokens ({e} steps)"
+                )
             for name in names:
                 for b in self.budgets(name):
                     if self._steps(b, "budgets") % w:
@@ -155,23 +160,30 @@ class Sweep:
         p = self.predict
         if not p["enabled"]:
             if not p["run_predicted"]:
-                raise ScalingLawsError("predict.run_predicted: false needs predict.enabled: true (what else gives those points?)")
+                raise ScalingLawsError(
+                    "predict.run_predicted: false needs predict.enabled: true (what else gives those points?)"
+                )
             return
         if p["fit_shape"] not in self.config["cooldown"]["shapes"]:
-            raise ScalingLawsError(f"predict.fit_shape {p['fit_shape']!r} is not one of cooldown.shapes {self.config['cooldown']['shapes']}")
+            raise ScalingLawsError(
+                f"predict.fit_shape {p['fit_shape']!r} is not one of cooldown.shapes {self.config['cooldown']['shapes']}"
+            )
         for name in self.models:
             n = len(self.budgets(name))
             bad = [i for i in p["fit_budgets"] if not -n <= i < n]
             if bad:
-                raise ScalingLawsError(f"predict.fit_budgets: {bad} is out of range for the {n} budgets of model {name!r}")
+                raise ScalingLawsError(
+                    f"predict.fit_budgets: {bad} is out of range for the {n} budgets of model {name!r}"
+                )
             trunk = len(self.trunk_steps(name))
             measured = trunk + len(self.fit_cooldowns(name))  # trunk checkpoints + fitted cooldowns
-            needed = LAW_PARAMETERS[p["law"]]
+            needed = PARAMETERS[p["law"]]
             if self.predicted_only and measured < needed:
                 raise ScalingLawsError(
                     f"predict.run_predicted: false, but model {name!r} has {measured} measured losses ({trunk} trunk "
                     f"checkpoints and {measured - trunk} fitted cooldowns) for the {p['law']} law's {needed} "
-                    "parameters; add budgets or predict.fit_budgets, or use predict.law: annealing")
+                    "parameters; add budgets or predict.fit_budgets, or use predict.law: annealing"
+                )
 
     # --- models and budgets ---------------------------------------------------------------
 
@@ -214,8 +226,10 @@ class Sweep:
         tokens, per_param = own.get("budgets"), own.get("budgets_per_param")
         if tokens and per_param:
             where = f"model {name!r}" if own is spec else "the config"
-            raise ScalingLawsError(f"budgets and budgets_per_param are both set in {where} (under --configfile, one "
-                                   "may come from config.yaml): set the other to null")
+            raise ScalingLawsError(
+                f"budgets and budgets_per_param are both set in {where} (under --configfile, one "
+                "may come from config.yaml): set the other to null"
+            )
         if not per_param:
             return [int(b) for b in tokens or []]
         n = param_counts(self.model_config(name))["params_non_embedding"]
@@ -240,8 +254,10 @@ class Sweep:
         c = self.config["cosine"]
         one, many = c.get("final_fraction"), c.get("final_fractions")
         if one is not None and many:
-            raise ScalingLawsError(f"cosine: final_fraction ({one}) and final_fractions ({many}) are both set (under "
-                                   "--configfile, one may come from config.yaml): keep one, e.g. final_fractions")
+            raise ScalingLawsError(
+                f"cosine: final_fraction ({one}) and final_fractions ({many}) are both set (under "
+                "--configfile, one may come from config.yaml): keep one, e.g. final_fractions"
+            )
         return [float(f) for f in many] if many else [0.1 if one is None else float(one)]
 
     def baseline_budgets(self, name: str) -> list[int]:
@@ -288,16 +304,20 @@ class Sweep:
         fitted to when ``predict.run_predicted`` is false."""
         return self.fit_cooldowns(name) if self.predicted_only else self.all_cooldowns(name)
 
-    # --- predictions (scalinglaws.predictions) ------------------------------------------
+    # --- predictions (scalinglaws.analysis.predictions) ------------------------------------------
 
     @cached_property
     def predict(self) -> dict:
         """The ``predict`` settings with their defaults (configs built in code may omit them)."""
         p = self.config.get("predict", {})
-        return {"enabled": p.get("enabled", True), "fit_budgets": p.get("fit_budgets", [-1]),
-                "fit_shape": p.get("fit_shape") or self.config["cooldown"]["shapes"][0],
-                "run_predicted": p.get("run_predicted", True), "decay": p.get("decay", 0.999),
-                "law": p.get("law", "annealing")}
+        return {
+            "enabled": p.get("enabled", True),
+            "fit_budgets": p.get("fit_budgets", [-1]),
+            "fit_shape": p.get("fit_shape") or self.config["cooldown"]["shapes"][0],
+            "run_predicted": p.get("run_predicted", True),
+            "decay": p.get("decay", 0.999),
+            "law": p.get("law", "annealing"),
+        }
 
     @property
     def predicted_only(self) -> bool:
@@ -313,7 +333,9 @@ class Sweep:
         for m in [name] if name else self.models:
             budgets = sorted(self.budgets(m))
             chosen = sorted({budgets[i] for i in self.predict["fit_budgets"]})
-            out += [c for c in self.all_cooldowns(m) if c.tokens in chosen and (c.shape, c.fraction) == (shape, fraction)]
+            out += [
+                c for c in self.all_cooldowns(m) if c.tokens in chosen and (c.shape, c.fraction) == (shape, fraction)
+            ]
         return out
 
     @property

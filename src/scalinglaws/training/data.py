@@ -1,4 +1,4 @@
-"""Text sources → token arrays on disk (the batch of each step: ``scalinglaws.batches``).
+"""Text sources → token arrays on disk (the batch of each step: ``scalinglaws.training.batches``).
 
 ``prepare`` writes ``train.bin`` and ``val.bin`` (flat token ids, read back as numpy
 memmaps) and ``meta.json`` (source, tokenizer, vocab size, token counts, sha256 of the
@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from scalinglaws import ScalingLawsError, __version__
-from scalinglaws import tokenizers as toks
+from scalinglaws.files import atomic_write
+from scalinglaws.training import tokenizers as toks
 
 SOURCES = ("python-stdlib", "files", "huggingface")
 META = "meta.json"
@@ -200,9 +201,8 @@ def prepare(
         check_validation_split(int(arrays["val"].size), eval_tokens, seq_len, val_fraction)
     dtype = _token_dtype(tok.vocab_size)
     for name in SPLITS:
-        tmp = out / f".{name}.bin.tmp"
-        arrays[name].astype(dtype).tofile(tmp)
-        os.replace(tmp, out / f"{name}.bin")
+        with atomic_write(out / f"{name}.bin", "wb") as f:
+            arrays[name].astype(dtype).tofile(f)
     if tokenizer == "bpe":
         tok.save(out / "tokenizer.json")
     meta = {
@@ -221,9 +221,8 @@ def prepare(
         "scalinglaws_version": __version__,
     }
     meta["fingerprint"] = data_fingerprint(meta)
-    tmp = out / f".{META}.tmp"
-    tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    os.replace(tmp, out / META)
+    with atomic_write(out / META) as f:  # last: its presence means the token files are complete
+        f.write(json.dumps(meta, indent=2) + "\n")
     return meta
 
 
@@ -232,35 +231,20 @@ def check_validation_split(val_tokens: int, eval_tokens: int, seq_len: int, val_
     the settings when the validation split cannot hold them (plus the last target)."""
     n = eval_tokens // seq_len
     if n < 1:
-        raise ScalingLawsError(f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens")
+        raise ScalingLawsError(
+            f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens"
+        )
     if n * seq_len + 1 > val_tokens:
-        split = "the validation split" if val_fraction is None else f"the validation split (data.val_fraction {val_fraction})"
+        split = (
+            "the validation split"
+            if val_fraction is None
+            else f"the validation split (data.val_fraction {val_fraction})"
+        )
         raise ScalingLawsError(
             f"eval.tokens {eval_tokens} needs {n * seq_len + 1} validation tokens; {split} has {val_tokens}: "
             "raise data.val_fraction (or the corpus size) or lower eval.tokens"
         )
     return n
-
-
-def prepared_for(meta_path: str | Path, data_config: dict) -> dict | None:
-    """The meta of a prepared data directory if it was made from ``data_config`` (the
-    config's ``data`` section), else None: then the data will be prepared anew."""
-    try:
-        meta = json.loads(Path(meta_path).read_text())
-    except (OSError, ValueError):
-        return None
-    settings = ("tokenizer", "val_fraction", "max_tokens")
-    same_source = all(meta["source"].get(k) == v for k, v in data_config.items() if k not in (*settings, "vocab_size"))
-    same = same_source and all(meta.get(k) == data_config.get(k) for k in settings)
-    return meta if same else None
-
-
-def check_prepared(meta_path: str | Path, config: dict) -> None:
-    """If the data is already prepared from this config, check now that the evaluation
-    fits its validation split (prepare checks it when it runs)."""
-    meta = prepared_for(meta_path, config["data"])
-    if meta:
-        check_validation_split(meta["val_tokens"], config["eval"]["tokens"], config["training"]["seq_len"], meta["val_fraction"])
 
 
 def data_fingerprint(meta: dict) -> str:

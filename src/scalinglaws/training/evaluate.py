@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.batches import windows
-from scalinglaws.data import TokenData, check_validation_split
-from scalinglaws.model import Transformer
+from scalinglaws.training.batches import windows
+from scalinglaws.training.data import TokenData, check_validation_split
+from scalinglaws.training.model import Transformer
 
 
 @torch.no_grad()
@@ -31,6 +31,8 @@ def val_loss(model: Transformer, data: TokenData, n_tokens: int, batch_size: int
         starts = np.arange(first, min(first + batch_size, n)) * seq_len
         x, y = windows(data.val, starts, seq_len)
         logits = model(x.to(device)).float()
-        loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.to(device).reshape(-1), reduction="sum")
+        loss = torch.nn.functional.cross_entropy(
+            logits.view(-1, logits.size(-1)), y.to(device).reshape(-1), reduction="sum"
+        )
         total += loss.double().cpu()
     return (total / (n * seq_len)).item()

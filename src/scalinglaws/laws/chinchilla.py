@@ -25,8 +25,8 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from scalinglaws import ScalingLawsError
+from scalinglaws.laws.huber import HUBER_DELTA, huber
 
-HUBER_DELTA = 1e-3
 PARAMS3 = ("a", "b", "e", "alpha", "beta")  # the search's coordinates: A = eᵃ, B = eᵇ, E = eᵉ
 LAW_PARAMS = ("A", "B", "E", "alpha", "beta")  # the law's names for the same coordinates
 # Chinchilla's grid of initialisations (Hoffmann et al. 2022, appendix D.2).
@@ -60,12 +60,6 @@ def chinchilla_starts() -> np.ndarray:
 
 
 # --- Approach 3 ----------------------------------------------------------------------------
-
-
-def huber(r: np.ndarray, delta: float = HUBER_DELTA) -> tuple[np.ndarray, np.ndarray]:
-    """Huber loss of residuals and its derivative (which is r clipped to ±δ)."""
-    absr = np.abs(r)
-    return np.where(absr <= delta, 0.5 * r * r, delta * (absr - 0.5 * delta)), np.clip(r, -delta, delta)
 
 
 def objective3(x, log_n, log_d, log_l, delta=HUBER_DELTA, weights=None):
@@ -199,8 +193,14 @@ class ParametricFit:
     @classmethod
     def of(cls, params: dict) -> ParametricFit:
         """A law from its five parameters alone (e.g. read back from fits.json)."""
-        return cls(**{k: params[k] for k in ("E", "A", "B", "alpha", "beta")}, objective=0.0, grad_norm=0.0,
-                   success=True, n_starts=0, n_best=0)
+        return cls(
+            **{k: params[k] for k in ("E", "A", "B", "alpha", "beta")},
+            objective=0.0,
+            grad_norm=0.0,
+            success=True,
+            n_starts=0,
+            n_best=0,
+        )
 
     @property
     def x(self) -> np.ndarray:
@@ -264,16 +264,26 @@ class ParametricFit:
             ok = inside if inside.sum() >= 2 else ok
         if ok.sum() < 2:
             return {"a": float("nan"), "b": float("nan")}
-        return {"a": PowerLaw.fit(c[ok], n_opt[ok]).exponent, "b": PowerLaw.fit(c[ok], d_opt[ok]).exponent,
-                "flops_range": [float(c[ok].min()), float(c[ok].max())]}
+        return {
+            "a": PowerLaw.fit(c[ok], n_opt[ok]).exponent,
+            "b": PowerLaw.fit(c[ok], d_opt[ok]).exponent,
+            "flops_range": [float(c[ok].min()), float(c[ok].max())],
+        }
 
     def to_dict(self) -> dict:
         return {**asdict(self), **{f"allocation_{k}": v for k, v in self.allocation().items()}}
 
 
 def fit_parametric(
-    n, d, loss, starts: np.ndarray | None = None, delta: float = HUBER_DELTA, workers: int = 1,
-    screen: int | None = None, weights=None, fix: dict | None = None,
+    n,
+    d,
+    loss,
+    starts: np.ndarray | None = None,
+    delta: float = HUBER_DELTA,
+    workers: int = 1,
+    screen: int | None = None,
+    weights=None,
+    fix: dict | None = None,
 ) -> ParametricFit:
     """Approach 3 from every start (default: Chinchilla's 4,500), keeping the best.
 
@@ -306,11 +316,20 @@ def fit_parametric(
         best_fun, best_x = polished_fun, polished_x
     _, grad = objective3(best_x, log_n, log_d, log_l, delta, w)
     free = [i for i in range(5) if i not in fixed]
-    at_bound = [LAW_PARAMS[i] for i in free if np.isclose(best_x[i], bounds[i][0]) or np.isclose(best_x[i], bounds[i][1])]
+    at_bound = [
+        LAW_PARAMS[i] for i in free if np.isclose(best_x[i], bounds[i][0]) or np.isclose(best_x[i], bounds[i][1])
+    ]
     return ParametricFit.from_x(
-        best_x, objective=best_fun, grad_norm=float(np.linalg.norm(grad[free])), success=success,
-        n_starts=len(all_starts), n_best=n_best, at_bound=at_bound, n_points=len(log_l),
-        n_screened=None if screen is None else len(starts), fixed={k: float(v) for k, v in (fix or {}).items()},
+        best_x,
+        objective=best_fun,
+        grad_norm=float(np.linalg.norm(grad[free])),
+        success=success,
+        n_starts=len(all_starts),
+        n_best=n_best,
+        at_bound=at_bound,
+        n_points=len(log_l),
+        n_screened=None if screen is None else len(starts),
+        fixed={k: float(v) for k, v in (fix or {}).items()},
     )
 
 
@@ -332,8 +351,15 @@ def _fit_chunk(args):
     # L-BFGS-B's tiny BLAS calls are ~10× slower when OpenBLAS spreads them over threads.
     with threadpool_limits(limits=1, user_api="blas"):
         for x0 in starts:
-            r = minimize(objective3, x0, args=(log_n, log_d, log_l, delta, weights), jac=True, method="L-BFGS-B",
-                         bounds=bounds, options=LBFGS_OPTIONS)
+            r = minimize(
+                objective3,
+                x0,
+                args=(log_n, log_d, log_l, delta, weights),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options=LBFGS_OPTIONS,
+            )
             out.append((float(r.fun), r.x, bool(r.success)))
     return out
 
@@ -357,7 +383,12 @@ class PowerLaw:
             return cls(k=float("nan"), exponent=float("nan"), rmse_log=float("nan"), n_points=len(lx))
         slope, intercept = np.polyfit(lx, ly, 1)
         resid = ly - (intercept + slope * lx)
-        return cls(k=float(np.exp(intercept)), exponent=float(slope), rmse_log=float(np.sqrt(np.mean(resid**2))), n_points=len(lx))
+        return cls(
+            k=float(np.exp(intercept)),
+            exponent=float(slope),
+            rmse_log=float(np.sqrt(np.mean(resid**2))),
+            n_points=len(lx),
+        )
 
     def __call__(self, x):
         return self.k * np.asarray(x, float) ** self.exponent
@@ -402,8 +433,12 @@ def fit_isoflop(n, d, loss, budget, window: float = 4.0, min_points: int = 3) ->
         sel = budget == c
         ln, ld, y = np.log(n[sel]), np.log(d[sel]), loss[sel]
         if ln[np.argmin(y)] in (ln.min(), ln.max()):
-            skipped.append({"flops": float(c), "reason": "the lowest loss is at the smallest or largest model: "
-                            "the optimum is not bracketed"})
+            skipped.append(
+                {
+                    "flops": float(c),
+                    "reason": "the lowest loss is at the smallest or largest model: the optimum is not bracketed",
+                }
+            )
             continue
         near = np.abs(ln - ln[np.argmin(y)]) <= np.log(window)
         if near.sum() < min_points:
@@ -474,7 +509,10 @@ def fit_envelope(group, n, d, flops, loss, count: int = 50) -> OptimaFit:
         if prof["n"][i] in (prof["n"][sel].min(), prof["n"][sel].max()):
             skipped.append({"flops": float(c), "reason": "the best run is the smallest or largest model there"})
             continue
-        cs.append(float(c)); ns.append(float(prof["n"][i])); ds.append(float(prof["d"][i])); ls.append(float(prof["loss"][i]))
+        cs.append(float(c))
+        ns.append(float(prof["n"][i]))
+        ds.append(float(prof["d"][i]))
+        ls.append(float(prof["loss"][i]))
     note = f"{len(set(ns))} distinct runs on the envelope"
     return OptimaFit(1, cs, ns, ds, ls, PowerLaw.fit(cs, ns), PowerLaw.fit(cs, ds), skipped, note=note)
 
@@ -511,16 +549,27 @@ def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0
             draws.add(tuple(sorted(draw)))
         else:
             failed += 1
-    out = {"n_boot": n_boot, "failed": failed, "under_identified": under, "used": len(samples),
-           "distinct_resamples": len(draws), "groups": len(labels), "intervals": {}}
+    out = {
+        "n_boot": n_boot,
+        "failed": failed,
+        "under_identified": under,
+        "used": len(samples),
+        "distinct_resamples": len(draws),
+        "groups": len(labels),
+        "intervals": {},
+    }
     notes = []
     if under:
-        notes.append(f"{under} of {n_boot} resamples held fewer than {MIN_SIZES} distinct model sizes, which "
-                     "cannot identify the law: left out of the intervals")
+        notes.append(
+            f"{under} of {n_boot} resamples held fewer than {MIN_SIZES} distinct model sizes, which "
+            "cannot identify the law: left out of the intervals"
+        )
     if len(draws) == 1 and len(samples) > 1:
         # e.g. three models: the only resamples with three sizes are the original set
-        notes.append("every resample in the intervals is the original set of runs: the intervals have no width "
-                     "and measure nothing; more model sizes are needed")
+        notes.append(
+            "every resample in the intervals is the original set of runs: the intervals have no width "
+            "and measure nothing; more model sizes are needed"
+        )
     if notes:
         out["note"] = "; ".join(notes)
     for key in samples[0] if samples else []:
@@ -535,9 +584,13 @@ def bootstrap(groups, fit_once, n_boot: int = 100, seed: int = 0, levels=(0.8, 0
 def _errors(law, n, d, loss) -> dict:
     """How the refit ``law`` predicts held-out points, and where its search ended."""
     rel = law.predict(n, d) / loss - 1
-    return {"mean_abs_rel_error": float(np.mean(np.abs(rel))), "max_abs_rel_error": float(np.max(np.abs(rel))),
-            "mean_rel_error": float(np.mean(rel)), "refit_objective": float(law.objective),
-            "refit_at_bound": list(law.at_bound)}
+    return {
+        "mean_abs_rel_error": float(np.mean(np.abs(rel))),
+        "max_abs_rel_error": float(np.max(np.abs(rel))),
+        "mean_rel_error": float(np.mean(rel)),
+        "refit_objective": float(law.objective),
+        "refit_at_bound": list(law.at_bound),
+    }
 
 
 def holdout_check(n, d, loss, flops, fit_fn, fraction: float = 0.2) -> dict:
@@ -550,8 +603,12 @@ def holdout_check(n, d, loss, flops, fit_fn, fraction: float = 0.2) -> dict:
     if test.all() or not test.any():
         return {"n_test": 0}
     law = fit_fn(~test)
-    return {"flops_threshold": float(cut), "n_train": int((~test).sum()), "n_test": int(test.sum()),
-            **_errors(law, n[test], d[test], loss[test])}
+    return {
+        "flops_threshold": float(cut),
+        "n_train": int((~test).sum()),
+        "n_test": int(test.sum()),
+        **_errors(law, n[test], d[test], loss[test]),
+    }
 
 
 def leave_largest_out(n, d, loss, fit_fn) -> dict:
@@ -562,5 +619,9 @@ def leave_largest_out(n, d, loss, fit_fn) -> dict:
     if len(np.unique(n[~test])) < MIN_SIZES:
         return {"n_test": 0, "note": f"fewer than {MIN_SIZES} model sizes besides the largest"}
     law = fit_fn(~test)
-    return {"params": float(n.max()), "n_train": int((~test).sum()), "n_test": int(test.sum()),
-            **_errors(law, n[test], d[test], loss[test])}
+    return {
+        "params": float(n.max()),
+        "n_train": int((~test).sum()),
+        "n_test": int(test.sum()),
+        **_errors(law, n[test], d[test], loss[test]),
+    }

@@ -17,16 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 import yaml
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.compute import costs
-from scalinglaws.data import prepared_for
-from scalinglaws.layout import Layout
-from scalinglaws.model import ModelConfig, Transformer
-from scalinglaws.points import checkpoints, fork_evaluations
-from scalinglaws.sweep import Sweep
+from scalinglaws.experiment.checkpoints import checkpoints, fork_evaluations
+from scalinglaws.experiment.costs import costs
+from scalinglaws.experiment.layout import Layout
+from scalinglaws.experiment.prepared import prepared_for
+from scalinglaws.experiment.sweep import Sweep
+from scalinglaws.training.architecture import ModelConfig
 
 SCHEMA = "workflow/schemas/config.schema.yaml"
 # torch.save's container and the small values of a file (measured on the smoke run), plus
@@ -68,7 +67,7 @@ def vocab_size(config: dict, layout: Layout) -> int:
         return config["data"]["vocab_size"]
     if tokenizer in _VOCAB:
         return _VOCAB[tokenizer]
-    from scalinglaws import tokenizers
+    from scalinglaws.training import tokenizers
 
     return tokenizers.build(tokenizer).vocab_size  # tiktoken: needs its vocabulary file
 
@@ -81,6 +80,10 @@ class CheckpointSizes:
 
 
 def checkpoint_sizes(cfg: ModelConfig) -> CheckpointSizes:
+    import torch  # here: planning a sweep needs torch only for this
+
+    from scalinglaws.training.model import Transformer
+
     with torch.device("meta"):  # shapes only: a billion-parameter model costs nothing here
         model = Transformer(cfg)
     params = sum(p.numel() for p in model.parameters())  # tied weights once, as torch.save stores them
@@ -108,7 +111,9 @@ def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | N
     ``walltime.Rate``, the estimated seconds of its training and evaluation jobs."""
     sweep = Sweep(config, vocab_size=vocab)
     spent = costs(sweep)["models"]
-    rows = {r: {"rule": r, "jobs": 0, "tokens": 0, "flops": 0.0, "disk": 0} for r in ("trunk", "cooldown", "cosine", "swa")}
+    rows = {
+        r: {"rule": r, "jobs": 0, "tokens": 0, "flops": 0.0, "disk": 0} for r in ("trunk", "cooldown", "cosine", "swa")
+    }
     # Evaluations run in separate jobs for trunk checkpoints, and for every final model
     # when eval.in_training_job is false (else inside the job that made the model).
     apart = ("trunk",) if config["eval"]["in_training_job"] else ("trunk", "cooldown", "cosine", "swa")
@@ -122,10 +127,22 @@ def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | N
         steps = sweep.trunk_steps(m)
         w = sweep.swa_window_steps if sweep.swa_enabled else None
         windows = len(range(w, steps[-1] + 1, w)) if w else 0
-        _add(rows["trunk"], len(steps), spent[m]["trunk"]["tokens"], fpt, len(steps) * size.train + windows * size.weights)
+        _add(
+            rows["trunk"],
+            len(steps),
+            spent[m]["trunk"]["tokens"],
+            fpt,
+            len(steps) * size.train + windows * size.weights,
+        )
         rows["trunk"]["disk"] += sum(size.open_window for s in steps if w and s % w)
         cds = sweep.cooldowns(m)
-        _add(rows["cooldown"], len(cds), sum(c.cooldown_steps for c in cds) * sweep.tokens_per_step, fpt, len(cds) * size.train)
+        _add(
+            rows["cooldown"],
+            len(cds),
+            sum(c.cooldown_steps for c in cds) * sweep.tokens_per_step,
+            fpt,
+            len(cds) * size.train,
+        )
         runs = sweep.baselines(m)  # what is trained: every baseline at its budgets
         _add(rows["cosine"], len(runs), sum(b.tokens for b in runs), fpt, len(runs) * size.train)
         _add(rows["swa"], len(sweep.swa_points(m)), 0, fpt, len(sweep.swa_points(m)) * size.weights)
@@ -182,27 +199,41 @@ def human_bytes(n: float | None) -> str:
 def table(rows: list[dict], totals: dict, rates: dict | None = None) -> str:
     from tabulate import tabulate
 
-    from scalinglaws.walltime import human_seconds
+    from scalinglaws.experiment.walltime import human_seconds
 
     est = lambda r: human_seconds(r["seconds"]) if r.get("seconds") is not None else "-"  # noqa: E731
-    body = [[r["rule"], r["jobs"], f"{r['tokens']:,}", f"{r['flops']:.3g}", human_bytes(r["disk"]), est(r)] for r in rows]
+    body = [
+        [r["rule"], r["jobs"], f"{r['tokens']:,}", f"{r['flops']:.3g}", human_bytes(r["disk"]), est(r)] for r in rows
+    ]
     disk = sum(r["disk"] or 0 for r in rows)
     job_seconds = sum(r.get("seconds") or 0 for r in rows)
-    total = ["total", sum(r["jobs"] for r in rows), f"{sum(r['tokens'] for r in rows):,}",
-             f"{sum(r['flops'] for r in rows):.3g}", human_bytes(disk) + ("" if all(r["disk"] is not None for r in rows) else " + ?"),
-             human_seconds(job_seconds) if rates else "-"]
-    text = tabulate([*body, total], headers=["rule", "jobs", "training tokens", "training FLOPs", "disk", "est. time"],
-                    colalign=("left", "right", "right", "right", "right", "right"))
+    total = [
+        "total",
+        sum(r["jobs"] for r in rows),
+        f"{sum(r['tokens'] for r in rows):,}",
+        f"{sum(r['flops'] for r in rows):.3g}",
+        human_bytes(disk) + ("" if all(r["disk"] is not None for r in rows) else " + ?"),
+        human_seconds(job_seconds) if rates else "-",
+    ]
+    text = tabulate(
+        [*body, total],
+        headers=["rule", "jobs", "training tokens", "training FLOPs", "disk", "est. time"],
+        colalign=("left", "right", "right", "right", "right", "right"),
+    )
     lines = [text, ""]
     if rates:
-        lines.append("est. time: training and evaluation jobs one after another (start-up + tokens at the rate below);"
-                     " jobs running side by side finish sooner")
+        lines.append(
+            "est. time: training and evaluation jobs one after another (start-up + tokens at the rate below);"
+            " jobs running side by side finish sooner"
+        )
         for m, r in rates.items():
             lines.append(f"  {m}: {r.start:.1f} s a job start, {1 / r.per_token:,.0f} training tokens/s ({r.source})")
         lines.append("")
     for name, t in totals.items():
         if "flops_ratio_to_cosine" in t:
-            lines.append(f"{name}: {t['flops']:.3g} FLOPs, {t['flops_ratio_to_cosine']:.3f} × the cosine sweep's "
-                         f"{totals['cosine']['flops']:.3g} as run (the trunk to the largest budget); "
-                         f"{t['flops_paper_ratio_to_cosine']:.3f} × as Hägele et al. count it (to the last fork step)")
+            lines.append(
+                f"{name}: {t['flops']:.3g} FLOPs, {t['flops_ratio_to_cosine']:.3f} × the cosine sweep's "
+                f"{totals['cosine']['flops']:.3g} as run (the trunk to the largest budget); "
+                f"{t['flops_paper_ratio_to_cosine']:.3f} × as Hägele et al. count it (to the last fork step)"
+            )
     return "\n".join(lines)

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from scalinglaws.architecture import ModelConfig
+from scalinglaws.training.architecture import ModelConfig
 
 __all__ = ["ModelConfig", "Transformer", "build", "count_params", "lm_loss"]
 

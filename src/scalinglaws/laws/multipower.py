@@ -11,7 +11,7 @@ law in the LR area trained since the drop (scaled by the new LR). Unlike the ann
 single momentum term, a drop's effect here depends on how much training follows it: this is
 what lets the law predict short and long cooldowns alike.
 
-Conventions as in ``scalinglaws.predict``: η_1 … η_T per step, L(t) after t updates, and
+Conventions as in ``scalinglaws.laws.curves``: η_1 … η_T per step, L(t) after t updates, and
 only drops after the warmup's peak count. The fit minimises the Huber loss (δ = 1e-3) of log
 residuals with L-BFGS-B from a small grid of starts; A, B and C are fitted as logarithms,
 because their scales depend on the LR's units.
@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
-from scipy.optimize import minimize
 
-from scalinglaws import ScalingLawsError
-from scalinglaws.predict import HUBER_DELTA, LawFit, _first_peak, _huber, logged_index, losses_of
+from scalinglaws.laws.curves import LawFit, checked_lr, drops_after_warmup, logged_index, losses_of
+from scalinglaws.laws.huber import HUBER_DELTA, huber
 
 _BLOCK = 2048  # rows of the (steps × drops) matrix built at a time: memory stays bounded
 
@@ -42,12 +42,9 @@ class _Design:
 
 
 def _design(lr, idx: np.ndarray) -> _Design:
-    lr = np.asarray(lr, float)
-    if lr.ndim != 1 or len(lr) == 0 or not np.isfinite(lr).all() or (lr < 0).any():
-        raise ScalingLawsError("the learning-rate sequence must be a non-empty list of finite values ≥ 0")
+    lr = checked_lr(lr)
     total = np.cumsum(lr)
-    drops = -np.diff(lr, prepend=lr[0])
-    drops[: _first_peak(lr) + 1] = 0.0  # warmup is not a decay
+    drops = drops_after_warmup(lr)
     k = np.nonzero(drops)[0]
     since = total[idx][:, None] - (total[k] - lr[k])[None, :]
     since = np.where(k[None, :] <= idx[:, None], since, 0.0)
@@ -71,13 +68,16 @@ class MultiPowerLaw:
     C: float
     beta: float
     gamma: float
+    FITTED: ClassVar[tuple[str, ...]] = ("L0", "A", "alpha", "B", "C", "beta", "gamma")
 
     def _params(self) -> np.ndarray:
         return np.array([self.L0, np.log(self.A), self.alpha, np.log(self.B), np.log(self.C), self.beta, self.gamma])
 
     def __str__(self) -> str:
-        return (f"L(t) = {self.L0:.4g} + {self.A:.4g}·S^-{self.alpha:.4g} − {self.B:.4g}·Σ drop·"
-                f"(1 − ({self.C:.4g}·η^-{self.gamma:.3g}·S_k + 1)^-{self.beta:.3g})  (multi-power)")
+        return (
+            f"L(t) = {self.L0:.4g} + {self.A:.4g}·S^-{self.alpha:.4g} − {self.B:.4g}·Σ drop·"
+            f"(1 − ({self.C:.4g}·η^-{self.gamma:.3g}·S_k + 1)^-{self.beta:.3g})  (multi-power)"
+        )
 
     def curve(self, lr, steps=None) -> np.ndarray:
         """Predicted loss after each step of ``lr`` (or only at the 1-based ``steps``)."""
@@ -89,6 +89,8 @@ class MultiPowerLaw:
 
 def fit_multi_power(runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], delta: float = HUBER_DELTA) -> LawFit:
     """Fit the seven parameters to runs given as (lr per step, logged steps (1-based), losses)."""
+    from scipy.optimize import minimize  # here: the workflow imports the law at every start
+
     designs = [_design(lr, logged_index(steps, len(lr))) for lr, steps, _ in runs]
     loss = losses_of(runs)
     log_loss = np.log(loss)
@@ -98,7 +100,7 @@ def fit_multi_power(runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], delta
             pred = np.concatenate([_curve(p, d) for d in designs])
         if not np.isfinite(pred).all() or (pred <= 0).any():
             return 1e6
-        return _huber(np.log(pred) - log_loss, delta).sum()
+        return huber(np.log(pred) - log_loss, delta)[0].sum()
 
     bounds = [(0.0, None), (None, None), (1e-3, 3.0), (None, None), (-10.0, 10.0), (1e-3, 5.0), (0.0, 2.0)]
     area = min(float(d.area.min()) for d in designs)
@@ -110,8 +112,13 @@ def fit_multi_power(runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], delta
         L0 = f0 * loss.min()
         log_a = np.log(max(float((loss - L0).max()), 1e-3) * area**alpha)
         log_b = np.log(saving * loss.min() / peak_drop)
-        r = minimize(objective, [L0, log_a, alpha, log_b, 0.0, 0.5, gamma], method="L-BFGS-B", bounds=bounds,
-                     options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000})  # exact curves fit to ~0
+        r = minimize(
+            objective,
+            [L0, log_a, alpha, log_b, 0.0, 0.5, gamma],
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000},
+        )  # exact curves fit to ~0
         if best is None or r.fun < best.fun:
             best = r
     L0, log_a, alpha, log_b, log_c, beta, gamma = best.x

@@ -64,7 +64,9 @@ class WindowAverager:
 
     def load_state_dict(self, state: dict, where: str = "checkpoint") -> None:
         if state["settings"] != self.settings():
-            raise ScalingLawsError(f"{where}: its SWA window was {state['settings']}, this run asks for {self.settings()}")
+            raise ScalingLawsError(
+                f"{where}: its SWA window was {state['settings']}, this run asks for {self.settings()}"
+            )
         self.sum, self.count = _copy(state["sum"]), state["count"]
 
 

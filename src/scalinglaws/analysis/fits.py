@@ -12,15 +12,25 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws import ScalingLawsError
-from scalinglaws.points import labels
-from scalinglaws.fit import (
-    PerTokenFlops, bootstrap, chinchilla_starts, covered_budgets, fit_envelope, fit_isoflop, fit_parametric,
-    MIN_SIZES, holdout_check, isoflop_profiles, leave_largest_out,
+from scalinglaws.analysis.points import labels
+from scalinglaws.laws.chinchilla import (
+    MIN_SIZES,
+    PerTokenFlops,
+    bootstrap,
+    chinchilla_starts,
+    covered_budgets,
+    fit_envelope,
+    fit_isoflop,
+    fit_parametric,
+    holdout_check,
+    isoflop_profiles,
+    leave_largest_out,
 )
 
 
-def _columns(df: pd.DataFrame, params: str, tokens: str, loss: str | None, flops: str | None,
-             weight: str | None = None) -> dict:
+def _columns(
+    df: pd.DataFrame, params: str, tokens: str, loss: str | None, flops: str | None, weight: str | None = None
+) -> dict:
     loss = loss or ("val_loss" if "val_loss" in df else "loss")
     cols = {"params": params, "tokens": tokens, "loss": loss}
     for role, col in {**cols, "flops": flops, "weight": weight}.items():
@@ -78,8 +88,19 @@ def fit_table(
     }
     if 3 in approaches:
         w = df[cols["weight"]].to_numpy(float) if cols["weight"] else None
-        out["approach3"] = _approach3(n, d, y, c, g, w, fix, n_boot, seed, workers,
-                                      dict(starts=chinchilla_starts()[::start_stride], screen=screen or None))
+        out["approach3"] = _approach3(
+            n,
+            d,
+            y,
+            c,
+            g,
+            w,
+            fix,
+            n_boot,
+            seed,
+            workers,
+            dict(starts=chinchilla_starts()[::start_stride], screen=screen or None),
+        )
     if 2 in approaches:
         labels = df[budget].to_numpy(float) if budget else None
         budgets = covered_budgets(g, c)
@@ -90,9 +111,12 @@ def fit_table(
             p = isoflop_profiles(g[idx], n[idx], d[idx], c[idx], y[idx], budgets)
             return fit_isoflop(p["n"], p["d"], p["loss"], p["budget"])
 
-        note = (f"isoFLOP profiles from column {budget!r}" if budget else
-                f"each run's loss interpolated along its own loss-versus-FLOPs points at {len(budgets)} "
-                "budgets that at least 3 runs reach (the runs are not laid out on isoFLOP lines): " + INTERPOLATED_NOTE)
+        note = (
+            f"isoFLOP profiles from column {budget!r}"
+            if budget
+            else f"each run's loss interpolated along its own loss-versus-FLOPs points at {len(budgets)} "
+            "budgets that at least 3 runs reach (the runs are not laid out on isoFLOP lines): " + INTERPOLATED_NOTE
+        )
         res = iso(np.arange(len(y)))
         res.note = note
         out["approach2"] = res.to_dict()
@@ -123,18 +147,22 @@ def _approach3(n, d, y, c, g, w, fix, n_boot, seed, workers, search) -> dict:
     span, sizes = (float(c.min()), float(c.max())), (float(n.min()), float(n.max()))
 
     def refit(sel, processes=1):
-        return fit_parametric(n[sel], d[sel], y[sel], workers=processes, weights=None if w is None else w[sel],
-                              fix=fix, **search)
+        return fit_parametric(
+            n[sel], d[sel], y[sel], workers=processes, weights=None if w is None else w[sel], fix=fix, **search
+        )
 
     best = refit(np.arange(len(y)), workers)
     res = best.to_dict()
     res.update({f"allocation_{k}": v for k, v in best.allocation_in(per_token, span, sizes).items()})
     if not per_token.is_6nd:
         res.pop("allocation_G")  # the closed form's constant: C = 6ND only
-    res["allocation_convention"] = ("C = 6ND, closed form" if per_token.is_6nd else
-                                    "the data's C: N_opt(C) minimises L(N, C/c(N)), c(N) = FLOPs per token "
-                                    "interpolated log-log between the runs; a, b = slopes over the budgets of the "
-                                    "data's FLOPs range whose N_opt lies within the sizes trained")
+    res["allocation_convention"] = (
+        "C = 6ND, closed form"
+        if per_token.is_6nd
+        else "the data's C: N_opt(C) minimises L(N, C/c(N)), c(N) = FLOPs per token "
+        "interpolated log-log between the runs; a, b = slopes over the budgets of the "
+        "data's FLOPs range whose N_opt lies within the sizes trained"
+    )
     res.setdefault("allocation_flops_range", list(span))
     res["per_token_flops"] = asdict(per_token)
     if n_boot:
@@ -146,7 +174,15 @@ def _approach3(n, d, y, c, g, w, fix, n_boot, seed, workers, search) -> dict:
                 at_bound[p] = at_bound.get(p, 0) + 1
             at_bound["any"] = at_bound.get("any", 0) + bool(f.at_bound)
             al = f.allocation_in(per_token, span, sizes)
-            return {"E": f.E, "A": f.A, "B": f.B, "alpha": f.alpha, "beta": f.beta, "a": al["a"], "b": al["b"]}, f.success
+            return {
+                "E": f.E,
+                "A": f.A,
+                "B": f.B,
+                "alpha": f.alpha,
+                "beta": f.beta,
+                "a": al["a"],
+                "b": al["b"],
+            }, f.success
 
         res["bootstrap"] = bootstrap(g, once, n_boot, seed, sizes=n)
         # Converged, but with a parameter pinned at a bound: counted, not hidden.
@@ -173,9 +209,16 @@ def summary_rows(result: dict, level: str = "95%") -> list[dict]:
         a = r.get("a", r.get("allocation_a"))
         b = r.get("b", r.get("allocation_b"))
         iv = r.get("bootstrap", {}).get("intervals", {})
-        named = f" [{level}]" if any("bootstrap" in result.get(x, {}) for x in ("approach1", "approach2", "approach3")) else ""
-        row: dict = {"approach": int(k[-1]), f"a (N* ∝ C^a){named}": _with_interval(a, iv.get("a"), level),
-                     f"b (D* ∝ C^b){named}": _with_interval(b, iv.get("b"), level)}
+        named = (
+            f" [{level}]"
+            if any("bootstrap" in result.get(x, {}) for x in ("approach1", "approach2", "approach3"))
+            else ""
+        )
+        row: dict = {
+            "approach": int(k[-1]),
+            f"a (N* ∝ C^a){named}": _with_interval(a, iv.get("a"), level),
+            f"b (D* ∝ C^b){named}": _with_interval(b, iv.get("b"), level),
+        }
         if k == "approach3":
             for p in ("E", "A", "B", "alpha", "beta"):
                 mark = " (fixed)" if p in r.get("fixed", {}) else " (at bound)" if p in r.get("at_bound", []) else ""
@@ -198,32 +241,43 @@ def report_lines(result: dict) -> list[str]:
     bootstrap went, and estimates that sit outside or at the edge of their own interval."""
     out = []
     a3 = result.get("approach3", {})
-    for key, what in (("holdout", "without the top 20% of points by compute"), ("leave_largest_out", "without the largest model")):
+    for key, what in (
+        ("holdout", "without the top 20% of points by compute"),
+        ("leave_largest_out", "without the largest model"),
+    ):
         h = a3.get(key, {})
         if h.get("n_test"):
-            out.append(f"approach 3 fitted {what} predicts its {h['n_test']} points to {100 * h['mean_abs_rel_error']:.2f}% "
-                       f"on average ({100 * h['max_abs_rel_error']:.2f}% worst, mean signed {100 * h['mean_rel_error']:+.2f}%)")
+            out.append(
+                f"approach 3 fitted {what} predicts its {h['n_test']} points to {100 * h['mean_abs_rel_error']:.2f}% "
+                f"on average ({100 * h['max_abs_rel_error']:.2f}% worst, mean signed {100 * h['mean_rel_error']:+.2f}%)"
+            )
     if "allocation_convention" in a3:
         out.append(f"approach 3 allocation: {a3['allocation_convention']}")
     for k in ("approach1", "approach2", "approach3"):
         b = result.get(k, {}).get("bootstrap")
         if not b:
             continue
-        line = (f"approach {k[-1]} bootstrap: {b['n_boot']} resamples of {b['groups']} groups, {b['used']} in the "
-                f"intervals ({b['distinct_resamples']} distinct); {b['under_identified']} held fewer than {MIN_SIZES} "
-                f"model sizes (left out), {b['failed']} did not converge")
+        line = (
+            f"approach {k[-1]} bootstrap: {b['n_boot']} resamples of {b['groups']} groups, {b['used']} in the "
+            f"intervals ({b['distinct_resamples']} distinct); {b['under_identified']} held fewer than {MIN_SIZES} "
+            f"model sizes (left out), {b['failed']} did not converge"
+        )
         if "at_bound" in b:
             by = ", ".join(f"{p} {c}" for p, c in sorted(b["at_bound_by_parameter"].items()))
             line += f", {b['at_bound']} ended with a parameter at a bound" + (f" ({by})" if by else "")
         out.append(line)
         if b["distinct_resamples"] == 1 and b["used"] > 1:
-            out.append(f"  warning: approach {k[-1]}'s intervals come from the original runs only: no width, no information")
+            out.append(
+                f"  warning: approach {k[-1]}'s intervals come from the original runs only: no width, no information"
+            )
         for key, iv in b["intervals"].items():
             est = result[k].get(key, result[k].get(f"allocation_{key}"))
             lo, hi = iv["95%"]
             if est is not None and np.isfinite(est) and not lo < est < hi:
-                out.append(f"  warning: approach {k[-1]}'s {key} = {est:.4g} is not inside its own 95% interval "
-                           f"[{lo:.4g}, {hi:.4g}]: the estimator is skewed or biased on these points")
+                out.append(
+                    f"  warning: approach {k[-1]}'s {key} = {est:.4g} is not inside its own 95% interval "
+                    f"[{lo:.4g}, {hi:.4g}]: the estimator is skewed or biased on these points"
+                )
     if "approach2" in result and result["approach2"].get("note"):
         out.append(f"approach 2: {result['approach2']['note']}")
     return out
@@ -246,13 +300,22 @@ def point_sets(points: pd.DataFrame, predicted: pd.DataFrame | None = None) -> d
     return sets
 
 
-def fit_sets(points: pd.DataFrame, fit_config: dict, flops_config: dict, workers: int = 1,
-             predicted: pd.DataFrame | None = None) -> dict:
+def fit_sets(
+    points: pd.DataFrame, fit_config: dict, flops_config: dict, workers: int = 1, predicted: pd.DataFrame | None = None
+) -> dict:
     """fits.json: every point set fitted separately (``workers`` sets at a time, each in
     its own process: the bootstrap refits dominate), and cooldown against cosine."""
-    conv = f"{flops_config['convention']}" + (f" (N = {flops_config['params']})" if flops_config["convention"] == "6N" else "")
-    out = {"conventions": {"flops": conv, "params": "params (all parameters, the tied embedding once)",
-                           "loss": "validation loss (nats/token)"}, "sets": {}}
+    conv = f"{flops_config['convention']}" + (
+        f" (N = {flops_config['params']})" if flops_config["convention"] == "6N" else ""
+    )
+    out = {
+        "conventions": {
+            "flops": conv,
+            "params": "params (all parameters, the tied embedding once)",
+            "loss": "validation loss (nats/token)",
+        },
+        "sets": {},
+    }
     sets = point_sets(points, predicted)
     jobs = [(df, fit_config, conv) for df in sets.values()]
     if workers > 1 and len(jobs) > 1:
@@ -272,10 +335,17 @@ def _fit_set(job) -> dict:
     df, fit_config, conv = job
     try:
         return fit_table(
-            df, loss="val_loss", flops="flops", group="model", approaches=tuple(fit_config["approaches"]),
-            n_boot=fit_config["bootstrap"], seed=fit_config["seed"], flops_convention=conv,
+            df,
+            loss="val_loss",
+            flops="flops",
+            group="model",
+            approaches=tuple(fit_config["approaches"]),
+            n_boot=fit_config["bootstrap"],
+            seed=fit_config["seed"],
+            flops_convention=conv,
             start_stride=fit_config.get("start_stride", 1),
-            screen=fit_config.get("screen", 0), fix=fit_config.get("fix") or None,
+            screen=fit_config.get("screen", 0),
+            fix=fit_config.get("fix") or None,
         )
     except ScalingLawsError as e:  # e.g. too few points: say so in the output, fit the other sets
         return {"skipped": str(e), "n_points": len(df)}
@@ -284,7 +354,7 @@ def _fit_set(job) -> dict:
 def pointwise(points: pd.DataFrame) -> dict:
     """Each cooldown against each cosine baseline at the same (model, budget): the signed
     relative gaps (negative: the cooldown's loss is lower), summarised."""
-    from scalinglaws.summary import gaps, losses
+    from scalinglaws.analysis.summary import gaps, losses
 
     wide = losses(points)
     bases = [c for c in wide.columns if c.startswith("cosine") and " vs " not in c]
@@ -293,8 +363,13 @@ def pointwise(points: pd.DataFrame) -> dict:
         for base in bases:
             g = gaps(points, cd, base) / 100
             if len(g):
-                out[f"{cd} vs {base}"] = {"n": len(g), "mean": float(g.mean()), "min": float(g.min()),
-                                          "max": float(g.max()), "within_1%": int((g.abs() <= 0.01).sum())}
+                out[f"{cd} vs {base}"] = {
+                    "n": len(g),
+                    "mean": float(g.mean()),
+                    "min": float(g.min()),
+                    "max": float(g.max()),
+                    "within_1%": int((g.abs() <= 0.01).sum()),
+                }
     return out
 
 
@@ -313,7 +388,10 @@ def _compare_with(sets: dict, base: str) -> dict:
     out = {}
     for name in [s for s in sets if s.startswith("cooldown")]:
         rows = {}
-        for approach, keys in (("approach3", ("allocation_a", "allocation_b", "alpha", "beta")), ("approach2", ("a", "b"))):
+        for approach, keys in (
+            ("approach3", ("allocation_a", "allocation_b", "alpha", "beta")),
+            ("approach2", ("a", "b")),
+        ):
             if approach not in sets[name] or approach not in sets[base]:
                 continue
             for key in keys:
@@ -322,9 +400,14 @@ def _compare_with(sets: dict, base: str) -> dict:
                 iv_m = mine.get("bootstrap", {}).get("intervals", {}).get(short, {}).get("95%")
                 iv_c = theirs.get("bootstrap", {}).get("intervals", {}).get(short, {}).get("95%")
                 rows[f"{approach}.{short}"] = {
-                    "cooldown": mine[key], "cosine": theirs[key], "difference": mine[key] - theirs[key],
-                    "cooldown_95%": iv_m, "cosine_95%": iv_c,
-                    "intervals_overlap": None if not (iv_m and iv_c) else bool(iv_m[0] <= iv_c[1] and iv_c[0] <= iv_m[1]),
+                    "cooldown": mine[key],
+                    "cosine": theirs[key],
+                    "difference": mine[key] - theirs[key],
+                    "cooldown_95%": iv_m,
+                    "cosine_95%": iv_c,
+                    "intervals_overlap": None
+                    if not (iv_m and iv_c)
+                    else bool(iv_m[0] <= iv_c[1] and iv_c[0] <= iv_m[1]),
                 }
         out[f"{name} vs {base}"] = rows
     return out

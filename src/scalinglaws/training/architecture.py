@@ -30,7 +30,9 @@ class ModelConfig:
         if self.d_model % self.n_heads:
             raise ScalingLawsError(f"d_model {self.d_model} is not divisible by n_heads {self.n_heads}")
         if (self.d_model // self.n_heads) % 2:
-            raise ScalingLawsError(f"head size d_model / n_heads = {self.d_model // self.n_heads} must be even for rotary embeddings")
+            raise ScalingLawsError(
+                f"head size d_model / n_heads = {self.d_model // self.n_heads} must be even for rotary embeddings"
+            )
 
     @property
     def head_dim(self) -> int:

@@ -11,7 +11,6 @@ the fork step is exactly the uninterrupted warmup–stable–decay run.
 from __future__ import annotations
 
 import csv
-import os
 import signal
 import sys
 import threading
@@ -23,12 +22,14 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from scalinglaws import ScalingLawsError, checkpoint, distributed
-from scalinglaws.averaging import EMA, WindowAverager
-from scalinglaws.batches import get_batch
-from scalinglaws.data import TokenData
-from scalinglaws.model import ModelConfig, Transformer, build, count_params, lm_loss
-from scalinglaws.schedules import Schedule
+from scalinglaws import ScalingLawsError
+from scalinglaws.files import atomic_write
+from scalinglaws.training import checkpoint, distributed
+from scalinglaws.training.averaging import EMA, WindowAverager
+from scalinglaws.training.batches import get_batch
+from scalinglaws.training.data import TokenData
+from scalinglaws.training.model import ModelConfig, Transformer, build, count_params, lm_loss
+from scalinglaws.training.schedules import Schedule
 
 METRICS_COLUMNS = ("step", "tokens", "lr", "train_loss")
 PRECISIONS = ("fp32", "bf16")
@@ -117,13 +118,10 @@ def make_optimizer(model: Transformer, cfg: OptimConfig) -> torch.optim.AdamW:
 
 
 def _write_metrics(path: Path, rows: list[tuple]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", newline="") as f:
+    with atomic_write(path, newline="") as f:
         w = csv.writer(f)
         w.writerow(METRICS_COLUMNS)
         w.writerows(rows)
-    os.replace(tmp, path)
 
 
 def _restore(run, data, init, model, opt, averager, ema) -> int:
@@ -208,8 +206,13 @@ def train(
     last_finite = (start, None)
     # Signal handlers are installed only for the loop, and put back however it ends.
     with _StopOnSignal(enabled=rescue is not None) as stop:
-        for s in tqdm(range(start, until), desc=f"train {start}→{until}", unit="step",
-                      disable=not progress or not world.is_main, mininterval=2):
+        for s in tqdm(
+            range(start, until),
+            desc=f"train {start}→{until}",
+            unit="step",
+            disable=not progress or not world.is_main,
+            mininterval=2,
+        ):
             lr = run.optim.lr * run.schedule.multiplier(s)
             for g in opt.param_groups:
                 g["lr"] = lr
@@ -249,7 +252,9 @@ def train(
                 model.to("cpu")
                 if world.is_main:
                     state = _state(s + 1, model, opt, averager, ema, run, data)
-                    checkpoint.save(rescue, {**state, "kind": "rescue", "target": target, "metrics": rows, "windows": windows})
+                    checkpoint.save(
+                        rescue, {**state, "kind": "rescue", "target": target, "metrics": rows, "windows": windows}
+                    )
                 distributed.barrier(world)
                 raise Interrupted(
                     f"received {stop.signal.name if stop.signal else 'a stop signal'} at step {s + 1} of {until}: "

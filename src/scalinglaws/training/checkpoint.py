@@ -15,13 +15,13 @@ The file appears under its final name only when complete (temporary file, fsync,
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 
 import torch
 
 from scalinglaws import ScalingLawsError
+from scalinglaws.files import atomic_write
 
 FORMAT = "scalinglaws-checkpoint/1"
 
@@ -60,21 +60,14 @@ def digest(state: dict) -> str:
 def save(path: str | Path, state: dict) -> None:
     """Write ``state`` to ``path`` atomically, with its format tag and digest."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {**state, "format": FORMAT}
     state["digest"] = digest(state)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        with open(tmp, "wb") as f:
+        with atomic_write(path, "wb", fsync=True) as f:
             torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
     except OSError as e:  # e.g. a full disk: the previous file, if any, is untouched
         kept = "the previous file is unchanged" if path.exists() else "nothing was written"
         raise CheckpointError(f"{path}: could not be written ({e.strerror or e}); {kept}") from e
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load(path: str | Path) -> dict:
@@ -112,7 +105,9 @@ def read_fingerprint(path: str | Path) -> dict:
     except FileNotFoundError:
         raise CheckpointError(f"{path}: checkpoint not found") from None
     except Exception as e:
-        raise CheckpointError(f"{path}: cannot be read, the file is truncated or corrupt ({type(e).__name__}: {e})") from None
+        raise CheckpointError(
+            f"{path}: cannot be read, the file is truncated or corrupt ({type(e).__name__}: {e})"
+        ) from None
 
 
 def _flatten(d: dict, prefix: str = "") -> dict:
