@@ -3,6 +3,9 @@
 # Settings: config.yaml (schema: workflow/schemas/config.schema.yaml).
 # Resources: profiles/default/config.yaml.
 # Report: snakemake --report results/{experiment}/report.html
+# Analysis rules run a thin script from scripts/ (library calls on the experiment's files);
+# training, averaging and evaluation rules call the `scalinglaws` command, because such a job
+# may run as several processes under torchrun, on a GPU or a cluster node.
 from snakemake.utils import min_version, validate
 
 min_version("9.0")

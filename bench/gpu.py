@@ -63,7 +63,7 @@ def run(args) -> dict:
         for compile_ in (False, True) if args.compile else (False,):
             r = RunConfig(
                 model=cfg,
-                optim=OptimConfig(lr=3e-4),
+                optim=OptimConfig(lr=3e-4, weight_decay=0.1, grad_clip=1.0),
                 schedule=Schedule("constant", warmup_steps=0),
                 batch_size=args.batch,
                 precision="bf16",

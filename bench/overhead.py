@@ -44,12 +44,17 @@ def checkpoint_io(d_model=96, n_layers=3, seq_len=128) -> dict:
     """Save and load of a demo-sized training checkpoint (the largest demo model)."""
     cfg = model_config(d_model, n_layers, max(1, d_model // 32), seq_len)
     model = build(cfg, 0)
-    opt = make_optimizer(model, OptimConfig(lr=1e-3))
+    opt = make_optimizer(model, OptimConfig(lr=1e-3, weight_decay=0.1, grad_clip=1.0))
     model.loss(torch.zeros(1, seq_len, dtype=torch.long), torch.zeros(1, seq_len, dtype=torch.long)).backward()
     opt.step()  # creates the AdamW moments
     with tempfile.TemporaryDirectory() as tmp:
         data = TokenData.open(synthetic_data(Path(tmp) / "d", 100_000))
-        run = RunConfig(model=cfg, optim=OptimConfig(lr=1e-3), schedule=Schedule("constant"), batch_size=16)
+        run = RunConfig(
+            model=cfg,
+            optim=OptimConfig(lr=1e-3, weight_decay=0.1, grad_clip=1.0),
+            schedule=Schedule("constant"),
+            batch_size=16,
+        )
         path = Path(tmp) / "c.pt"
         state = _state(1, model, opt, None, None, run, data)
         save = best_of(lambda: checkpoint.save(path, state), 3)

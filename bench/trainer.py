@@ -19,7 +19,7 @@ from scalinglaws.training.schedules import Schedule
 def tokens_per_second(cfg, batch: int, data: TokenData, steps: int, precision: str = "fp32", warm: int = 2) -> float:
     run = RunConfig(
         model=cfg,
-        optim=OptimConfig(lr=1e-3),
+        optim=OptimConfig(lr=1e-3, weight_decay=0.1, grad_clip=1.0),
         schedule=Schedule("constant", warmup_steps=0),
         batch_size=batch,
         precision=precision,

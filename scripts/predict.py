@@ -5,6 +5,6 @@ import sys
 from scalinglaws.analysis.predictions import write
 from scalinglaws.experiment.layout import Layout
 
-sys.stdout = sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-layout = Layout(f"results/{snakemake.config['experiment']}")  # noqa: F821
-write(snakemake.config, layout, snakemake.output.table, snakemake.output.figure)  # noqa: F821
+sys.stdout = sys.stderr = open(snakemake.log[0], "w")
+layout = Layout.of(snakemake.config)
+write(snakemake.config, layout, snakemake.output.table, snakemake.output.figure)

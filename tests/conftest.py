@@ -46,7 +46,7 @@ def tiny_run(schedule=None, **overrides) -> RunConfig:
     """A 2-layer, d=32 model on 32-token sequences: fast enough to train dozens of steps."""
     kw = dict(
         model=ModelConfig(vocab_size=256, d_model=32, n_layers=2, n_heads=2, seq_len=32),
-        optim=OptimConfig(lr=3e-3),
+        optim=OptimConfig(lr=3e-3, weight_decay=0.1, grad_clip=1.0),
         schedule=schedule or Schedule("constant", warmup_steps=4),
         batch_size=4,
         seed=1,

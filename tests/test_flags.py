@@ -12,7 +12,7 @@ import pytest
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.experiment import flags
-from scalinglaws.experiment.plan import load_config
+from scalinglaws.experiment.config import load_config
 from scalinglaws.experiment.sweep import Sweep
 from workflow_helpers import ROOT, SMOKE
 

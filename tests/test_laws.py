@@ -11,6 +11,7 @@ import pytest
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.analysis.fits import fit_sets, fit_table, point_sets
+from scalinglaws.experiment.config import default
 from scalinglaws.laws.chinchilla import ParametricFit
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "isoflops_public.csv"
@@ -58,7 +59,7 @@ def test_point_sets_and_the_cooldown_cosine_comparison():
     assert sorted(point_sets(df)) == ["cooldown 1-sqrt@0.2", "cosine"]
     out = fit_sets(
         df,
-        {"approaches": [3], "bootstrap": 4, "seed": 0, "screen": 100},
+        {**default("fit"), "approaches": [3], "bootstrap": 4},
         {"convention": "chinchilla", "params": "total"},
     )
     cmp = out["comparison"]["cooldown 1-sqrt@0.2 vs cosine"]["approach3.alpha"]
@@ -70,7 +71,7 @@ def test_point_sets_and_the_cooldown_cosine_comparison():
 
 def test_too_few_points_is_recorded_not_fatal():
     df = sweep_table().head(8)  # 4 cooldown + 4 cosine points
-    out = fit_sets(df, {"approaches": [3], "bootstrap": 0, "seed": 0}, {"convention": "6N", "params": "total"})
+    out = fit_sets(df, {**default("fit"), "approaches": [3], "bootstrap": 0}, {"convention": "6N", "params": "total"})
     assert out["sets"]["cosine"] == {"skipped": "only 4 points: a scaling law needs at least 5", "n_points": 4}
     with pytest.raises(ScalingLawsError, match="--params-col 'N' is not a column"):
         fit_table(sweep_table(), params="N")

@@ -195,15 +195,15 @@ def test_budgets_per_parameter_round_to_whole_windows():
     unit = 640  # the SWA window: 5 steps of 128 tokens
     assert s.budget_unit == unit
     assert s.budgets("a") == [round(n / unit) * unit, round(2.5 * n / unit) * unit]
-    no_swa = Sweep(config(budgets=[], budgets_per_param=[1], swa={"enabled": False}))
+    no_swa = Sweep(config(budgets=None, budgets_per_param=[1], swa={"enabled": False}))
     assert no_swa.budgets("a") == [round(n / 128) * 128]
     own = config(budgets_per_param=[4], budgets=None)
     own["models"] = [{**own["models"][0], "budgets": [1280]}]
     assert Sweep(own).budgets("a") == [1280]  # a model's own budgets replace the global ones
     with pytest.raises(ScalingLawsError, match="has none"):
-        Sweep(config(budgets=[]))
+        Sweep(config(budgets=None))
     with pytest.raises(ScalingLawsError, match="rounded to whole multiples of 640 tokens"):
-        Sweep(config(budgets=[], budgets_per_param=[1, 1.01]))
+        Sweep(config(budgets=None, budgets_per_param=[1, 1.01]))
     with pytest.raises(ScalingLawsError, match="budgets and budgets_per_param are both set in the config"):
         Sweep(config(budgets_per_param=[1]))
 
@@ -212,6 +212,6 @@ def test_budgets_per_parameter_round_to_whole_windows():
 def test_the_shipped_configs_are_valid(configfile):
     """Each configs/*.yaml, over config.yaml as `snakemake --configfile` merges it, passes
     the schema and the sweep's checks (a typo there would surface only when a user runs it)."""
-    from scalinglaws.experiment.plan import load_config
+    from scalinglaws.experiment.config import load_config
 
     Sweep(load_config([ROOT / "configs" / configfile], ROOT))

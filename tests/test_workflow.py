@@ -457,6 +457,7 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
     from collections import Counter
 
     from scalinglaws.experiment import plan as planning
+    from scalinglaws.experiment.config import load_config
     from scalinglaws.experiment.layout import Layout
 
     fresh = make_workdir(tmp_path / "fresh")
@@ -467,7 +468,7 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
     assert cli.returncode == 0, cli.stderr
     assert "trunk" in cli.stdout and "0.700 × the cosine sweep" in cli.stdout
     assert "est. time" in cli.stdout and "training tokens/s (probe on cpu)" in cli.stdout  # no benchmarks yet
-    config = planning.load_config([completed / "smoke.yaml"], completed)
+    config = load_config([completed / "smoke.yaml"], completed)
     rows = {r["rule"]: r for r in planning.plan(config, 256)}
     assert {rule: r["jobs"] for rule, r in rows.items()} == {rule: n for rule, n in dry.items() if rule != "all"}
     results = completed / "results" / "smoke"
@@ -493,6 +494,7 @@ def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
     from collections import Counter
 
     from scalinglaws.experiment import plan as planning
+    from scalinglaws.experiment.config import load_config
 
     wd = make_workdir(tmp_path / "wf")
     edit_config(wd, lambda c: c.setdefault("eval", {}).update(in_training_job=False))
@@ -504,7 +506,7 @@ def test_evaluating_apart_runs_an_evaluate_job_per_final_model(tmp_path):
     # steps' trunk checkpoints per model that the predict rule reads
     assert len(evaluated) == 2 * 3 * 6 + 2 * 3
     assert {out.split("/")[3] for out in evaluated} == {"trunk", "cooldown", "cosine", "cosine-final0", "swa"}
-    rows = planning.plan(planning.load_config([wd / "smoke.yaml"], wd), 256)
+    rows = planning.plan(load_config([wd / "smoke.yaml"], wd), 256)
     assert {row["rule"]: row["jobs"] for row in rows} == {
         rule: n for rule, n in Counter(r for r, _ in jobs).items() if rule != "all"
     }

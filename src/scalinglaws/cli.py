@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from scalinglaws import ScalingLawsError, __version__
+from scalinglaws.experiment.config import default
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,19 +30,19 @@ class _Parser(argparse.ArgumentParser):
 def _add_prepare(sub):
     p = sub.add_parser("prepare-data", help="tokenize a text source into train/val token files")
     p.add_argument("--out", required=True, type=Path, help="output directory")
-    p.add_argument("--source", default="python-stdlib", help="python-stdlib (default), files or huggingface")
+    p.add_argument("--source", default=default("data.source"), help="python-stdlib, files or huggingface")
     p.add_argument("--files", nargs="+", default=[], help="globs of text files, for --source files")
     p.add_argument(
         "--hf-path", help="data set for --source huggingface, e.g. DKYoon/SlimPajama-6B, or 'parquet'/'json'"
     )
     p.add_argument("--hf-name", help="its configuration name")
-    p.add_argument("--hf-split", default="train")
+    p.add_argument("--hf-split", default=default("data.hf_split"))
     p.add_argument("--hf-data-files", nargs="+", help="local files for the 'parquet'/'json'/'text' builders")
     p.add_argument("--no-streaming", dest="streaming", action="store_false", help="download the whole split first")
-    p.add_argument("--text-field", default="text")
-    p.add_argument("--tokenizer", default="bytes", help="bytes (default), bpe or tiktoken:<encoding>")
+    p.add_argument("--text-field", default=default("data.text_field"))
+    p.add_argument("--tokenizer", default=default("data.tokenizer"), help="bytes, bpe or tiktoken:<encoding>")
     p.add_argument("--vocab-size", type=int, help="vocabulary size, for bpe")
-    p.add_argument("--val-fraction", type=float, default=0.05)
+    p.add_argument("--val-fraction", type=float, default=default("data.val_fraction"))
     p.add_argument("--max-tokens", type=int, help="cap on train + validation tokens")
 
 
@@ -72,7 +73,7 @@ def _add_train(sub):
     s.add_argument("--warmup-steps", type=int)
     s.add_argument("--cooldown-fraction", type=float, help="wsd: decay over this fraction of N")
     s.add_argument("--cooldown-steps", type=int, help="wsd: decay over this many steps")
-    s.add_argument("--shape", default="1-sqrt", help="wsd decay shape")
+    s.add_argument("--shape", default=default("cooldown.shapes")[0], help="wsd decay shape")
     s.add_argument("--final-fraction", type=float, help="final LR / peak (default: 0 for wsd, 0.1 for cosine)")
     a = p.add_argument_group("averaging")
     a.add_argument("--swa-window-steps", type=int, help="save the uniform average of each window of this many steps")
@@ -82,7 +83,7 @@ def _add_train(sub):
     p.add_argument(
         "--rescue", type=Path, help="on SIGTERM/SIGUSR1 save a resumable state here; resume from it when present"
     )
-    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--device", default=default("training.device"), help="cpu, cuda or auto")
     p.add_argument(
         "--micro-batch-size",
         type=int,
@@ -91,7 +92,7 @@ def _add_train(sub):
     p.add_argument("--compile", action="store_true", help="torch.compile the model (same checkpoints, maybe faster)")
     p.add_argument(
         "--precision",
-        default="fp32",
+        default=default("training.precision"),
         choices=("fp32", "bf16"),
         help="bf16: autocast forward and backward, fp32 weights and optimizer",
     )
@@ -103,8 +104,8 @@ def _add_train(sub):
 def _add_eval_after(p):
     e = p.add_argument_group("evaluate the saved model in the same process (as `scalinglaws evaluate`)")
     e.add_argument("--eval-out", type=Path, help="write the validation loss of --out here as JSON")
-    e.add_argument("--eval-tokens", type=int, default=65536)
-    e.add_argument("--eval-batch-size", type=int, default=32)
+    e.add_argument("--eval-tokens", type=int, default=default("eval.tokens"))
+    e.add_argument("--eval-batch-size", type=int, default=default("eval.batch_size"))
 
 
 def _add_average(sub):
@@ -113,7 +114,7 @@ def _add_average(sub):
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--ema", action="store_true", help="take the EMA stored in a training checkpoint")
     p.add_argument("--data", type=Path, help="prepared data (for --eval-out)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default=default("training.device"))
     p.add_argument("--threads", type=int)
     _add_eval_after(p)
 
@@ -122,10 +123,10 @@ def _add_evaluate(sub):
     p = sub.add_parser("evaluate", help="validation loss of a checkpoint")
     p.add_argument("checkpoint", type=Path)
     p.add_argument("--data", required=True, type=Path)
-    p.add_argument("--tokens", type=int, default=65536, help="validation tokens to evaluate on")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--tokens", type=int, default=default("eval.tokens"), help="validation tokens to evaluate on")
+    p.add_argument("--batch-size", type=int, default=default("eval.batch_size"))
     p.add_argument("--out", type=Path, help="write the result as JSON here")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default=default("training.device"))
     p.add_argument("--threads", type=int)
 
 
@@ -147,19 +148,24 @@ def _add_fit(sub):
     p.add_argument("--budget-col", help="isoFLOP profile label of each point, for approach 2")
     p.add_argument("--group-col", help="the runs: what the bootstrap resamples (default: one per params value)")
     p.add_argument("--where", help="pandas query selecting rows, e.g. \"kind == 'cooldown'\"")
-    p.add_argument("--approach", type=int, nargs="+", choices=(1, 2, 3), default=[1, 2, 3])
+    p.add_argument("--approach", type=int, nargs="+", choices=(1, 2, 3), default=default("fit.approaches"))
+    # not the workflow's fit.bootstrap (100): a fit of any CSV is a quick look unless asked for intervals
     p.add_argument("--bootstrap", type=int, default=0, metavar="K", help="resample the groups K times for intervals")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=default("fit.seed"))
     p.add_argument("--workers", type=int, default=1, help="processes for approach 3's starts")
     p.add_argument(
-        "--start-stride", type=int, default=1, metavar="K", help="approach 3 from every K-th of the 4,500 starts"
+        "--start-stride",
+        type=int,
+        default=default("fit.start_stride"),
+        metavar="K",
+        help="approach 3 from every K-th of the 4,500 starts",
     )
     p.add_argument(
         "--screen",
         type=int,
-        default=100,
+        default=default("fit.screen"),
         metavar="K",
-        help="approach 3: L-BFGS-B from the K starts of lowest objective only (0: from all; default 100)",
+        help="approach 3: L-BFGS-B from the K starts of lowest objective only (0: from all; default %(default)s)",
     )
     p.add_argument("--weight-col", help="approach 3: a weight per point, multiplying its term in the objective")
     p.add_argument(
@@ -191,7 +197,7 @@ def _add_predict(sub):
     p.add_argument("--loss-col", default="loss", help="the loss column (e.g. train_loss for our metrics CSVs)")
     p.add_argument(
         "--law",
-        default="annealing",
+        default=default("predict.law"),
         choices=("annealing", "multi-power"),
         help="annealing: Tissue et al. 2024 (4 parameters); multi-power: Luo et al. 2025 (7)",
     )
@@ -219,7 +225,7 @@ def _add_plan(sub):
         default=1.0,
         help="seconds of training steps per probed model (0: no wall-time estimate)",
     )
-    p.add_argument("--device", default="cpu", help="where the probe runs: cpu, cuda or auto")
+    p.add_argument("--device", default=default("training.device"), help="where the probe runs: cpu, cuda or auto")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from scalinglaws import ScalingLawsError
+from scalinglaws.experiment.config import default
 from scalinglaws.experiment.prepared import check_prepared
 from scalinglaws.training import averaging, checkpoint, distributed
 from scalinglaws.training.architecture import ModelConfig
@@ -85,14 +86,16 @@ def _run_config(args, data: TokenData) -> RunConfig:
         n_layers=_setting(args, "n_layers", saved),
         n_heads=_setting(args, "n_heads", saved),
         seq_len=_setting(args, "seq_len", saved),
-        ffn_multiple_of=_setting(args, "ffn_multiple_of", saved, 32),
+        ffn_multiple_of=_setting(args, "ffn_multiple_of", saved, default("training.ffn_multiple_of")),
     )
     optim = OptimConfig(
         lr=_setting(args, "lr", saved),
-        weight_decay=_setting(args, "weight_decay", saved, 0.1),
-        grad_clip=_setting(args, "grad_clip", saved, 1.0),
+        weight_decay=_setting(args, "weight_decay", saved, default("training.weight_decay")),
+        grad_clip=_setting(args, "grad_clip", saved, default("training.grad_clip")),
     )
-    warmup = _setting(args, "warmup_steps", saved, 0)
+    batch_size = _setting(args, "batch_size", saved)
+    # the config's warmup is in tokens: its default in steps of this run
+    warmup = _setting(args, "warmup_steps", saved, default("training.warmup_tokens") // (batch_size * model.seq_len))
     kind, n = args.schedule, args.total_steps
     if kind != "constant" and n is None:
         raise ScalingLawsError(f"--schedule {kind} needs --total-steps")
@@ -101,15 +104,17 @@ def _run_config(args, data: TokenData) -> RunConfig:
         if args.cooldown_fraction is None and args.cooldown_steps is None:
             raise ScalingLawsError("--schedule wsd needs --cooldown-fraction or --cooldown-steps")
         n_d = cooldown_steps(n, fraction=args.cooldown_fraction, steps=args.cooldown_steps)
-    final = args.final_fraction if args.final_fraction is not None else (0.1 if kind == "cosine" else 0.0)
+    final = args.final_fraction
+    if final is None:
+        final = default("cosine.final_fractions")[0] if kind == "cosine" else default("cooldown.final_fraction")
     schedule = Schedule(kind, n, warmup, n_d, args.shape, final)
     return RunConfig(
         model=model,
         optim=optim,
         schedule=schedule,
-        batch_size=_setting(args, "batch_size", saved),
-        seed=_setting(args, "seed", saved, 0),
-        data_seed=_setting(args, "data_seed", saved, 0),
+        batch_size=batch_size,
+        seed=_setting(args, "seed", saved, default("training.seed")),
+        data_seed=_setting(args, "data_seed", saved, default("training.data_seed")),
         swa_window_steps=args.swa_window_steps,
         swa_every_steps=args.swa_every_steps,
         ema_decay=args.ema_decay,
@@ -384,9 +389,10 @@ def predict(args) -> None:
 
 def plan(args) -> None:
     from scalinglaws.experiment import plan as planning
+    from scalinglaws.experiment.config import load_config
     from scalinglaws.experiment.layout import Layout
 
-    config = planning.load_config(args.configs, args.workdir)
+    config = load_config(args.configs, args.workdir)
     layout = Layout(str(args.workdir / "results" / config["experiment"]))
     check_prepared(layout.meta, config)
     vocab = planning.vocab_size(config, layout)

@@ -25,7 +25,5 @@ rule summary:
         LAYOUT.log("summary"),
     conda:
         "../envs/scalinglaws.yaml"
-    params:
-        predictions=predictions_flag,
-    shell:
-        "scalinglaws summary {input.points} {params.predictions} --compute {input.compute} --out {output} > {log} 2>&1"
+    script:
+        "../../scripts/summary.py"

@@ -198,10 +198,6 @@ def with_predictions(**inputs):
     )
 
 
-def predictions_flag(wildcards, input):
-    return f"--predictions {input.predictions}" if "predictions" in input.keys() else ""
-
-
 def training_metrics():
     """Per-step metrics CSVs of every training job (for the loss-curve figure)."""
     jobs = [LAYOUT.trunk_job(m, s) for m in SWEEP.models for s in SWEEP.trunk_steps(m)]

@@ -6,6 +6,7 @@ given which columns hold what. Used by ``scalinglaws fit`` and by the workflow's
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import numpy as np
@@ -343,9 +344,9 @@ def _fit_set(job) -> dict:
             n_boot=fit_config["bootstrap"],
             seed=fit_config["seed"],
             flops_convention=conv,
-            start_stride=fit_config.get("start_stride", 1),
-            screen=fit_config.get("screen", 0),
-            fix=fit_config.get("fix") or None,
+            start_stride=fit_config["start_stride"],
+            screen=fit_config["screen"],
+            fix=fit_config["fix"] or None,
         )
     except ScalingLawsError as e:  # e.g. too few points: say so in the output, fit the other sets
         return {"skipped": str(e), "n_points": len(df)}
@@ -426,3 +427,24 @@ def jsonable(obj):
     if isinstance(obj, np.bool_):
         return bool(obj)
     return obj
+
+
+def write(
+    points_csv: str,
+    out: str,
+    fit_config: dict,
+    flops_config: dict,
+    workers: int = 1,
+    predictions_csv: str | None = None,
+) -> dict:
+    """The fit rule: points.csv (and predictions.csv, when cooldowns were predicted rather
+    than trained) → fits.json."""
+    from scalinglaws.analysis.predictions import predicted_points
+    from scalinglaws.files import atomic_write
+
+    points = pd.read_csv(points_csv)
+    predicted = None if predictions_csv is None else predicted_points(points, pd.read_csv(predictions_csv))
+    result = jsonable(fit_sets(points, fit_config, flops_config, workers=workers, predicted=predicted))
+    with atomic_write(out) as f:
+        json.dump(result, f, indent=2, allow_nan=False)
+    return result

@@ -179,3 +179,19 @@ def markdown(points: pd.DataFrame, predictions: pd.DataFrame | None = None, comp
     if predictions is not None:
         out += predicted(predictions)
     return "\n".join(out)
+
+
+def write(points_csv: str, out: str, predictions_csv: str | None = None, compute_json: str | None = None) -> str:
+    """The summary rule: points.csv (with predictions.csv and compute.json when given) →
+    summary.md; returns the Markdown."""
+    import json
+    from pathlib import Path
+
+    from scalinglaws.files import atomic_write
+
+    predictions = None if predictions_csv is None else pd.read_csv(predictions_csv)
+    compute = None if compute_json is None else json.loads(Path(compute_json).read_text())
+    text = markdown(pd.read_csv(points_csv), predictions, compute)
+    with atomic_write(out) as f:
+        f.write(text)
+    return text

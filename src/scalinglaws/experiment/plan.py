@@ -15,11 +15,7 @@ tensor sizes:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
-from scalinglaws import ScalingLawsError
 from scalinglaws.experiment.checkpoints import checkpoints, fork_evaluations
 from scalinglaws.experiment.costs import costs
 from scalinglaws.experiment.layout import Layout
@@ -27,35 +23,10 @@ from scalinglaws.experiment.prepared import prepared_for
 from scalinglaws.experiment.sweep import Sweep
 from scalinglaws.training.architecture import ModelConfig
 
-SCHEMA = "workflow/schemas/config.schema.yaml"
 # torch.save's container and the small values of a file (measured on the smoke run), plus
 # the RNG state (5 kB) of a training checkpoint.
 _TRAIN_OVERHEAD, _WEIGHTS_OVERHEAD = 17_000, 4_000
 _VOCAB = {"bytes": 256}
-
-
-def load_config(paths: list[str | Path], workdir: str | Path = ".") -> dict:
-    """The config Snakemake would run with ``--configfile paths…`` in ``workdir``."""
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import update_config, validate
-
-    workdir = Path(workdir)
-    config: dict = {}
-    for path in [workdir / "config.yaml", *map(Path, paths)]:
-        if path == workdir / "config.yaml" and not path.is_file() and paths:
-            continue
-        try:
-            update_config(config, yaml.safe_load(path.read_text()) or {})
-        except (OSError, yaml.YAMLError) as e:
-            raise ScalingLawsError(f"{path}: cannot be read as YAML ({e})") from None
-    schema = workdir / SCHEMA
-    if not schema.is_file():
-        raise ScalingLawsError(f"{schema}: not found; run plan from the workflow's directory")
-    try:
-        validate(config, str(schema))
-    except WorkflowError as e:
-        raise ScalingLawsError(f"config: {e}") from None
-    return config
 
 
 def vocab_size(config: dict, layout: Layout) -> int:

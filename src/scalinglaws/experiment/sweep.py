@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from scalinglaws import ScalingLawsError
+from scalinglaws.experiment.config import default, with_defaults
 from scalinglaws.experiment.flops import param_counts
 from scalinglaws.laws.registry import PARAMETERS
 from scalinglaws.training.architecture import ModelConfig
@@ -74,8 +75,10 @@ def baseline_label(final_fraction: float, primary: bool) -> str:
 
 class Sweep:
     def __init__(self, config: dict, vocab_size: int | None = None):
-        self.config = config
-        self.training = config["training"]
+        """``config`` as written (checked against the schema and completed with its
+        defaults here) or as the workflow validated it."""
+        self.config = with_defaults(config)
+        self.training = self.config["training"]
         self.tokens_per_step = self.training["batch_size"] * self.training["seq_len"]
         self.vocab_size = vocab_size
         # the default warmup; a model entry's own warmup_tokens overrides it (warmup_steps_for)
@@ -117,7 +120,7 @@ class Sweep:
                 )
             for b in budgets:
                 self._steps(b, f"budgets ({name})")
-        eval_tokens, seq_len = self.config.get("eval", {}).get("tokens"), self.training["seq_len"]
+        eval_tokens, seq_len = self.config["eval"]["tokens"], self.training["seq_len"]
         if eval_tokens is not None and eval_tokens < seq_len:
             raise ScalingLawsError(
                 f"eval.tokens {eval_tokens} is less than one sequence of training.seq_len {seq_len} tokens"
@@ -202,7 +205,7 @@ class Sweep:
             n_layers=spec["n_layers"],
             n_heads=spec["n_heads"],
             seq_len=self.training["seq_len"],
-            ffn_multiple_of=spec.get("ffn_multiple_of", self.training.get("ffn_multiple_of", 32)),
+            ffn_multiple_of=spec.get("ffn_multiple_of", self.training["ffn_multiple_of"]),
         )
 
     def warmup_steps_for(self, name: str) -> int:
@@ -240,7 +243,7 @@ class Sweep:
     def budget_unit(self) -> int:
         """What a budget must be a multiple of: a step, or an SWA window of steps."""
         unit = self.tokens_per_step
-        if self.config.get("swa", {}).get("enabled"):
+        if self.config["swa"]["enabled"]:
             unit = max(unit, int(self.config["swa"]["window_tokens"]))
         return unit
 
@@ -249,16 +252,19 @@ class Sweep:
 
     @property
     def cosine_final_fractions(self) -> list[float]:
-        """The cosine baselines' final LR fractions, the primary one first (default: 0.1,
-        the paper's baseline)."""
+        """The cosine baselines' final LR fractions, the primary one first. ``final_fraction``
+        F, if set, means ``final_fractions: [F]``; it cannot be combined with a list other
+        than the schema's default."""
         c = self.config["cosine"]
-        one, many = c.get("final_fraction"), c.get("final_fractions")
-        if one is not None and many:
+        one, many = c["final_fraction"], c["final_fractions"]
+        if one is None:
+            return [float(f) for f in many]
+        if many not in (default("cosine.final_fractions"), [one]):
             raise ScalingLawsError(
                 f"cosine: final_fraction ({one}) and final_fractions ({many}) are both set (under "
                 "--configfile, one may come from config.yaml): keep one, e.g. final_fractions"
             )
-        return [float(f) for f in many] if many else [0.1 if one is None else float(one)]
+        return [float(one)]
 
     def baseline_budgets(self, name: str) -> list[int]:
         """The budgets (tokens) with cosine baselines: cosine.budgets picks some by index
@@ -308,16 +314,9 @@ class Sweep:
 
     @cached_property
     def predict(self) -> dict:
-        """The ``predict`` settings with their defaults (configs built in code may omit them)."""
-        p = self.config.get("predict", {})
-        return {
-            "enabled": p.get("enabled", True),
-            "fit_budgets": p.get("fit_budgets", [-1]),
-            "fit_shape": p.get("fit_shape") or self.config["cooldown"]["shapes"][0],
-            "run_predicted": p.get("run_predicted", True),
-            "decay": p.get("decay", 0.999),
-            "law": p.get("law", "annealing"),
-        }
+        """The ``predict`` settings; ``fit_shape`` unset is the first of cooldown.shapes."""
+        p = self.config["predict"]
+        return {**p, "fit_shape": p.get("fit_shape") or self.config["cooldown"]["shapes"][0]}
 
     @property
     def predicted_only(self) -> bool:

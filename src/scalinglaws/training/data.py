@@ -226,6 +226,24 @@ def prepare(
     return meta
 
 
+def prepare_from_config(
+    out: str | Path, data: dict, eval_tokens: int | None = None, seq_len: int | None = None
+) -> dict:
+    """``prepare`` from a config's ``data`` section (its source keys and its settings);
+    ``eval_tokens`` and ``seq_len`` check that the validation split can hold an evaluation."""
+    settings = ("tokenizer", "vocab_size", "val_fraction", "max_tokens")
+    return prepare(
+        out,
+        source={k: v for k, v in data.items() if k not in settings},
+        tokenizer=data["tokenizer"],
+        vocab_size=data["vocab_size"],
+        val_fraction=data["val_fraction"],
+        max_tokens=data["max_tokens"],
+        eval_tokens=eval_tokens,
+        seq_len=seq_len,
+    )
+
+
 def check_validation_split(val_tokens: int, eval_tokens: int, seq_len: int, val_fraction=None) -> int:
     """How many ``seq_len`` windows an evaluation of ``eval_tokens`` uses; an error naming
     the settings when the validation split cannot hold them (plus the last target)."""

@@ -37,13 +37,14 @@ PRECISIONS = ("fp32", "bf16")
 
 @dataclass(frozen=True)
 class OptimConfig:
-    """AdamW as in Hägele et al.: betas (0.9, 0.95), decoupled weight decay 0.1 on matrices."""
+    """AdamW as in Hägele et al.: betas (0.9, 0.95), decoupled weight decay on matrices, and
+    gradient clipping (the config's defaults for these: workflow/schemas/config.schema.yaml)."""
 
     lr: float
+    weight_decay: float
+    grad_clip: float
     betas: tuple[float, float] = (0.9, 0.95)
     eps: float = 1e-8
-    weight_decay: float = 0.1
-    grad_clip: float = 1.0
 
     def __post_init__(self):
         if not self.lr > 0:
