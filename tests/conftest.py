@@ -1,28 +1,15 @@
-"""Shared fixtures: a small corpus written by the test, prepared once per session, and a
-tiny run configuration that trains in well under a second per few steps."""
+"""Shared fixtures: a small corpus written by the test and prepared once per session, the
+smoke experiment run once per session, and copies of it to change. Shared helpers (not
+fixtures) are in helpers.py."""
 
 from __future__ import annotations
 
-import random
+import shutil
 
 import pytest
 
+from helpers import write_corpus
 from scalinglaws.training.data import TokenData, prepare
-from scalinglaws.training.loop import OptimConfig, RunConfig
-from scalinglaws.training.model import ModelConfig
-from scalinglaws.training.schedules import Schedule
-
-WORDS = "the of and to in is that for it as with was on be by this are from at or an which".split()
-
-
-def write_corpus(root, n_docs=40, words_per_doc=400, seed=0):
-    """Deterministic pseudo-text documents ``doc{i}.txt`` under ``root``."""
-    rng = random.Random(seed)
-    root.mkdir(parents=True, exist_ok=True)
-    for i in range(n_docs):
-        lines = [" ".join(rng.choice(WORDS) for _ in range(12)) for _ in range(words_per_doc // 12)]
-        (root / f"doc{i:03d}.txt").write_text("\n".join(lines) + "\n")
-    return root
 
 
 @pytest.fixture(scope="session")
@@ -42,25 +29,30 @@ def data(data_dir):
     return TokenData.open(data_dir)
 
 
-def tiny_run(schedule=None, **overrides) -> RunConfig:
-    """A 2-layer, d=32 model on 32-token sequences: fast enough to train dozens of steps."""
-    kw = dict(
-        model=ModelConfig(vocab_size=256, d_model=32, n_layers=2, n_heads=2, seq_len=32),
-        optim=OptimConfig(lr=3e-3, weight_decay=0.1, grad_clip=1.0),
-        schedule=schedule or Schedule("constant", warmup_steps=4),
-        batch_size=4,
-        seed=1,
-        data_seed=2,
-    )
-    kw.update(overrides)
-    return RunConfig(**kw)
-
-
 @pytest.fixture(scope="session")
 def completed(tmp_path_factory):
     """The smoke experiment run to completion once; tests copy it before changing it."""
-    from workflow_helpers import make_workdir, snakemake
+    from helpers import make_workdir, snakemake
 
     wd = make_workdir(tmp_path_factory.mktemp("smoke") / "wf")
     snakemake(wd)
     return wd
+
+
+@pytest.fixture
+def copy_of_completed(completed, tmp_path):
+    """A copy of the completed smoke run that a test may change and rerun."""
+    dest = tmp_path / "wf"
+    shutil.copytree(completed, dest, symlinks=True)
+    return dest
+
+
+# A test that needs the smoke run (a few minutes, once per session) or a SLURM cluster is
+# slow; so is one marked @pytest.mark.slow. `make test-fast` runs the others.
+SLOW_FIXTURES = {"completed", "copy_of_completed", "cluster"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_runner_writes_its_json(tmp_path):
     out = tmp_path / "bench.json"
     skip = ["trainer", "parallel", "overhead", "workflow", "fit", "memory"]
@@ -73,6 +76,7 @@ def test_gpu_script_runs_its_code_path_on_the_cpu(tmp_path):
     assert result["device"] == "cpu" and result["runs"][0]["tokens_per_s"] > 0 and result["bf16_peak_flops"] > 0
 
 
+@pytest.mark.slow
 def test_seed_noise_trains_one_run_per_seed_and_the_seeds_differ(tmp_path):
     """Each seed is its own run (different init): the losses differ, their sd is printed."""
     r = subprocess.run(

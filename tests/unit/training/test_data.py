@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import write_corpus
+from helpers import write_corpus
 from scalinglaws import ScalingLawsError
 from scalinglaws.training.batches import get_batch
 from scalinglaws.training.data import TokenData, is_validation, prepare, python_stdlib_documents

@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import MODEL, sl
 
 from scalinglaws.training import checkpoint
-from test_cli import MODEL, sl
 
 TOL = 1e-5
 TRUNK = ["--warmup-steps", 2, "--no-progress", "--threads", 1, *MODEL]
@@ -56,6 +56,7 @@ def prepared(tmp_path_factory, corpus_dir):
     return d
 
 
+@pytest.mark.slow
 def test_two_processes_match_one_and_their_checkpoints_are_interchangeable(tmp_path, prepared):
     d = prepared
     # 0 → 6 in one process, and in two (each trains on 2 of the 4 rows of every batch)
@@ -109,6 +110,7 @@ def test_two_processes_match_one_and_their_checkpoints_are_interchangeable(tmp_p
         assert_close_states(checkpoint.load(tmp_path / f"{name}.pt"), checkpoint.load(tmp_path / "one_then_one.pt"))
 
 
+@pytest.mark.slow
 def test_gradient_accumulation_matches_the_whole_batch(tmp_path, prepared):
     """Micro-batches of 1 row (4 forward/backward passes a step) give the 4-row batch's run."""
     sl("train", "--data", prepared, "--out", tmp_path / "whole.pt", "--until", 6, *TRUNK)

@@ -2,12 +2,13 @@
 a loose bound that the full calibration run (BENCHMARKS.md) refines."""
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
 import calibrate  # noqa: E402
 
 
@@ -21,6 +22,7 @@ def test_sweeps_share_a_per_run_offset():
     assert (ratio["max"] - ratio["min"]).max() < 1e-12 and ratio["min"].std() > 0.01  # one offset a run
 
 
+@pytest.mark.slow
 def test_intervals_cover_the_truth_on_a_demo_like_layout():
     """8 sweeps of 6 sizes × 4 budgets, 0.5% noise per point and per run, 20 resamples each:
     the 95% interval of Approach 3's a covers the true a in at least 5 of 8 sweeps (a 95%

@@ -87,6 +87,7 @@ def test_approach3_with_half_percent_noise():
         assert getattr(fit, k) == pytest.approx(truth[k], abs=0.02), k
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("noise", [0.005, 0.02])
 def test_screened_starts_reach_the_full_searchs_optimum(noise):
     """L-BFGS-B from the best 100 starts by objective ends where the search over all 4,500

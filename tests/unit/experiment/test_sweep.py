@@ -1,12 +1,9 @@
-from pathlib import Path
-
 import pytest
 
+from helpers import ROOT
 from scalinglaws import ScalingLawsError
 from scalinglaws.experiment.layout import Layout
 from scalinglaws.experiment.sweep import Sweep
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def config(**over):

@@ -3,18 +3,18 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import ROOT
 from scalinglaws import ScalingLawsError
 from scalinglaws.analysis.fits import fit_sets, fit_table, point_sets
 from scalinglaws.experiment.config import default
 from scalinglaws.laws.chinchilla import ParametricFit
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "isoflops_public.csv"
+SHARED = ROOT.parent / "shared" / "data" / "isoflops_public.csv"
 TRUTH = ParametricFit(
     E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28, objective=0, grad_norm=0, success=True, n_starts=0, n_best=0
 )
@@ -81,6 +81,7 @@ def _cli(*args):
     return subprocess.run([sys.executable, "-m", "scalinglaws", "fit", *map(str, args)], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_fit_cli_on_any_csv(tmp_path):
     df = sweep_table(kinds=("cooldown",)).rename(columns={"params": "N", "tokens": "D", "val_loss": "loss"})
     df.to_csv(tmp_path / "p.csv", index=False)
@@ -174,6 +175,7 @@ def test_allocation_in_6ND_is_the_closed_form():
     assert 12 * n_opt[0] * d_opt[0] == pytest.approx(5.88e23)
 
 
+@pytest.mark.slow
 def test_fit_cli_fixes_parameters_and_weights_points(tmp_path):
     df = sweep_table(kinds=("cooldown",)).assign(w=1.0)
     df.loc[df.index[:8], "w"] = 0.0

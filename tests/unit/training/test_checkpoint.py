@@ -5,6 +5,7 @@ import pickle
 import pytest
 import torch
 
+from scalinglaws import files
 from scalinglaws.training import checkpoint
 from scalinglaws.training.checkpoint import CheckpointError
 
@@ -37,7 +38,7 @@ def test_failed_save_keeps_the_previous_file(tmp_path):
 def test_full_disk_keeps_the_previous_file_and_names_the_path(tmp_path, monkeypatch):
     checkpoint.save(tmp_path / "c.pt", state())
     # Every write of the new file goes to /dev/full, which fails with ENOSPC as a full disk does.
-    monkeypatch.setattr(checkpoint, "open", lambda path, mode: builtins.open("/dev/full", mode), raising=False)
+    monkeypatch.setattr(files, "open", lambda path, mode, **kw: builtins.open("/dev/full", mode), raising=False)
     with pytest.raises(
         CheckpointError, match=r"c.pt: could not be written \(No space left on device\); the previous file is unchanged"
     ):

@@ -19,6 +19,7 @@ def sl(*args, cwd=None, check=True):
     return r
 
 
+@pytest.mark.slow
 def test_trunk_fork_average_evaluate(tmp_path, corpus_dir):
     d = tmp_path / "data"
     sl("prepare-data", "--out", d, "--source", "files", "--files", corpus_dir / "*.txt", "--val-fraction", "0.2")

@@ -10,11 +10,11 @@ import copy
 
 import pytest
 
+from helpers import ROOT, SMOKE
 from scalinglaws import ScalingLawsError
 from scalinglaws.experiment import flags
 from scalinglaws.experiment.config import load_config
 from scalinglaws.experiment.sweep import Sweep
-from workflow_helpers import ROOT, SMOKE
 
 # The settings of model a's trunk (model index 0) and of its runs.
 TRUNK_KEYS = {

@@ -10,10 +10,9 @@ import sys
 import pytest
 import torch
 
-from conftest import tiny_run
+from helpers import assert_same_state, tiny_run, training_state
 from scalinglaws.training import checkpoint
 from scalinglaws.training.loop import Interrupted, train
-from test_train import assert_same_state, training_state
 
 
 def interrupt_at(monkeypatch, step, sig=signal.SIGTERM):
@@ -48,10 +47,9 @@ def test_interrupted_link_resumes_to_the_same_weights_and_windows(tmp_path, data
 
     interrupt_at(monkeypatch, 17, sig)
     rescue = tmp_path / "rescue" / "link.pt"
-    with pytest.raises(
-        Interrupted, match=rf"received {sig.name} at step 18 of 30: saved a resumable state to .*link.pt"
-    ):
-        train(
+
+    def link():  # the same job, interrupted and then rerun
+        return train(
             run,
             data,
             until=30,
@@ -62,21 +60,16 @@ def test_interrupted_link_resumes_to_the_same_weights_and_windows(tmp_path, data
             progress=False,
             rescue=rescue,
         )
+
+    with pytest.raises(
+        Interrupted, match=rf"received {sig.name} at step 18 of 30: saved a resumable state to .*link.pt"
+    ):
+        link()
     assert rescue.is_file() and not (tmp_path / "link.pt").exists() and not (tmp_path / "link.csv").exists()
 
     monkeypatch.undo()
     parts.clear()  # the failed job's window files are gone with its outputs; the resume re-emits them
-    result = train(
-        run,
-        data,
-        until=30,
-        init=tmp_path / "init.pt",
-        out=tmp_path / "link.pt",
-        metrics=tmp_path / "link.csv",
-        on_window=lambda s, w, n: parts.setdefault(s, w),
-        progress=False,
-        rescue=rescue,
-    )
+    result = link()
     assert result.start_step == 18 and not rescue.exists()
     assert signal.getsignal(sig) == signal.SIG_DFL  # the handlers are put back
     assert_same_state(training_state(tmp_path / "whole.pt"), training_state(tmp_path / "link.pt"))
@@ -99,6 +92,7 @@ def test_a_rescue_state_of_another_run_is_not_used(tmp_path, data, monkeypatch):
     assert_same_state(training_state(tmp_path / "b.pt"), training_state(tmp_path / "c.pt"))
 
 
+@pytest.mark.slow
 def test_sigterm_to_the_cli_exits_nonzero_and_the_rerun_resumes(tmp_path, data_dir):
     args = [
         sys.executable,

@@ -1,6 +1,7 @@
 import pandas as pd
 import pytest
 
+from scalinglaws.analysis.predictions import COLUMNS as PREDICTION_COLUMNS
 from scalinglaws.analysis.summary import claims, flops_ratios, losses, markdown
 
 
@@ -55,18 +56,7 @@ def test_a_cooldown_far_below_cosine_does_not_match_it():
 
 
 def test_predictions_section_reports_errors_and_the_untrained_cooldowns():
-    cols = [
-        "model",
-        "kind",
-        "shape",
-        "cooldown_fraction",
-        "tokens",
-        "step",
-        "role",
-        "predicted_loss",
-        "measured_loss",
-        "relative_error",
-    ]
+    cols = PREDICTION_COLUMNS
     table = pd.DataFrame(
         [
             ("m", "cooldown", "1-sqrt", 0.2, 2000, 20, "fit", 2.49, 2.49, 0.0),

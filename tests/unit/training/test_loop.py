@@ -5,33 +5,12 @@ import csv
 import pytest
 import torch
 
-from conftest import tiny_run
+from helpers import assert_same_state, tiny_run, training_state
 from scalinglaws import ScalingLawsError
 from scalinglaws.training import checkpoint
 from scalinglaws.training.evaluate import val_loss
 from scalinglaws.training.loop import load_model, train
 from scalinglaws.training.schedules import Schedule, cooldown_steps
-
-
-def assert_same_state(a: dict, b: dict, path="state"):
-    """Recursively: equal structure, ``torch.equal`` tensors, equal plain values."""
-    if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b), path
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            assert_same_state(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same_state(x, y, f"{path}[{i}]")
-    else:
-        assert a == b, path
-
-
-def training_state(path):
-    s = checkpoint.load(path)
-    return {k: s[k] for k in ("step", "model", "optimizer", "rng", "averager", "ema")}
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
