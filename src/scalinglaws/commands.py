@@ -9,6 +9,7 @@ import torch
 
 from scalinglaws import ScalingLawsError
 from scalinglaws.experiment.config import default
+from scalinglaws.experiment.layout import Layout
 from scalinglaws.experiment.prepared import check_prepared
 from scalinglaws.training import averaging, checkpoint, distributed
 from scalinglaws.training.architecture import ModelConfig
@@ -138,7 +139,12 @@ def train(args) -> None:
     def save_window(end_step, weights, samples):
         start = end_step - run.swa_window_steps
         save_weights(
-            swa_dir / f"step{end_step}.pt", weights, fingerprint, end_step, window=[start, end_step], samples=samples
+            swa_dir / Layout.window_file(end_step),
+            weights,
+            fingerprint,
+            end_step,
+            window=[start, end_step],
+            samples=samples,
         )
 
     metrics = args.metrics or args.out.with_suffix(".csv")
@@ -390,10 +396,9 @@ def predict(args) -> None:
 def plan(args) -> None:
     from scalinglaws.experiment import plan as planning
     from scalinglaws.experiment.config import load_config
-    from scalinglaws.experiment.layout import Layout
 
     config = load_config(args.configs, args.workdir)
-    layout = Layout(str(args.workdir / "results" / config["experiment"]))
+    layout = Layout.of(config, str(args.workdir))
     check_prepared(layout.meta, config)
     vocab = planning.vocab_size(config, layout)
     rates = None

@@ -81,7 +81,12 @@ class Layout:
         return f"{self.root}/trunk/{model}/windows/step{step}"
 
     def window(self, model, link_step, end_step) -> str:
-        return f"{self.trunk_windows(model, link_step)}/step{end_step}.pt"
+        return f"{self.trunk_windows(model, link_step)}/{self.window_file(end_step)}"
+
+    @staticmethod
+    def window_file(end_step) -> str:
+        """An SWA window's file name in its link's directory (``train --swa-dir``)."""
+        return f"step{end_step}.pt"
 
     def cooldown(self, model, shape, fraction, tokens) -> str:
         return self.checkpoint(self.cooldown_job(model, shape, fraction, tokens))
