@@ -22,12 +22,13 @@ demo: $(VENV)/.installed
 	@cat results/demo/summary.md
 	@echo "Report: results/demo/report.html"
 
+# Two pytest workers (pytest-xdist); the tests' shared smoke run is made once (tests/conftest.py).
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The tests that need no workflow run or cluster: the set to run before each commit.
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 # Speed and memory figures (not pass/fail): prints tables, writes results/bench.json.
 # BENCH_ARGS=--demo adds the demo workflow's overhead ratio (about 11 more minutes).

@@ -4,6 +4,8 @@ fixtures) are in helpers.py."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 
 import pytest
@@ -31,11 +33,21 @@ def data(data_dir):
 
 @pytest.fixture(scope="session")
 def completed(tmp_path_factory):
-    """The smoke experiment run to completion once; tests copy it before changing it."""
+    """The smoke experiment run to completion once per test session, also under pytest-xdist
+    (make test: two workers share one run, the first to need it makes it while the other
+    waits on a lock); tests copy it before changing it."""
     from helpers import make_workdir, snakemake
 
-    wd = make_workdir(tmp_path_factory.mktemp("smoke") / "wf")
-    snakemake(wd)
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, above each worker's own
+    wd, done = base / "smoke" / "wf", base / "smoke.done"
+    with open(base / "smoke.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(wd.parent, ignore_errors=True)  # a run that failed half-way
+            snakemake(make_workdir(wd))
+            done.touch()
     return wd
 
 
@@ -56,3 +68,5 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    # The SLURM test first: it mostly waits on the queue, while the other worker computes.
+    items.sort(key=lambda item: "cluster" not in getattr(item, "fixturenames", ()))

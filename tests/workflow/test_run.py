@@ -11,7 +11,7 @@ import pytest
 from helpers import edit_config, make_workdir, planned_jobs, snakemake
 
 
-def test_complete_run_writes_points_and_then_has_nothing_to_do(completed):
+def test_complete_run_writes_points_and_then_has_nothing_to_do(completed, copy_of_completed):
     import pandas as pd
 
     points = pd.read_csv(completed / "results" / "smoke" / "points.csv")
@@ -32,17 +32,18 @@ def test_complete_run_writes_points_and_then_has_nothing_to_do(completed):
     assert len(points) == 2 * 3 * (1 + 2 + 2 + 1)  # models × budgets × (trunk, 2 cosine baselines, 2 shapes, swa)
     assert sorted(points[points.kind == "cosine"].final_lr_fraction.unique()) == [0.0, 0.1]
     assert points.val_loss.between(0.5, 6).all()
-    assert planned_jobs(completed) == []
+    # on a copy: the shared run is only read, other workers copy it meanwhile
+    assert planned_jobs(copy_of_completed) == []
 
 
-def test_figures_and_html_report(completed):
+def test_figures_and_html_report(completed, copy_of_completed):
     from scalinglaws.experiment.layout import FIGURES
 
     for name in FIGURES:
         png = completed / "results" / "smoke" / "figures" / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
-    snakemake(completed, "--report", "results/smoke/report.html")
-    html = (completed / "results" / "smoke" / "report.html").read_text(errors="replace")
+    snakemake(copy_of_completed, "--report", "results/smoke/report.html")
+    html = (copy_of_completed / "results" / "smoke" / "report.html").read_text(errors="replace")
     assert "cooldown_vs_cosine.png" in html and "Figures" in html
 
 

@@ -197,7 +197,7 @@ def predicted_points(points: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """The cooldown points with every predicted-only cooldown's predicted loss filled in:
     points.csv's rows for the trained cooldowns plus one row per predicted cooldown, with
     the parameter and FLOP columns of the same model and budget. The set is labelled
-    predicted wherever it is used (``laws.point_sets``)."""
+    predicted wherever it is used (``analysis.fits.point_sets``)."""
     import pandas as pd
 
     unmeasured = table[(table.kind == "cooldown") & table.measured_loss.isna()]

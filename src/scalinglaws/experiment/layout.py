@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The figures of an experiment's report, ``{root}/figures/{name}.png`` (drawn by ``plots``).
+# The figures of an experiment's report, ``{root}/figures/{name}.png`` (drawn by the plots rule, ``analysis.figures``).
 FIGURES = ("schedules", "loss_curves", "cooldown_vs_cosine", "swa_vs_trunk", "frontier", "allocation", "compute")
 PREDICTION_FIGURE = "predictions"  # drawn by the predict rule
 
