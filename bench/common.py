@@ -80,3 +80,22 @@ def workflow_copy(dest: Path) -> Path:
     for name in ("workflow", "profiles", "scripts"):
         shutil.copytree(ROOT / name, dest / name)
     return dest
+
+
+def train_args(
+    data: Path, out: Path, steps: int, d_model: int, n_layers: int, n_heads: int, seq_len: int, batch: int, threads: int
+) -> list[str]:
+    """``scalinglaws train`` arguments for a run from scratch of ``steps`` at LR 1e-3."""
+    flags = dict(
+        data=data,
+        out=out,
+        until=steps,
+        d_model=d_model,
+        n_layers=n_layers,
+        n_heads=n_heads,
+        seq_len=seq_len,
+        batch_size=batch,
+        lr="1e-3",
+        threads=threads,
+    )
+    return ["train", *[x for k, v in flags.items() for x in (f"--{k.replace('_', '-')}", str(v))], "--no-progress"]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from common import train_args
 from scalinglaws.experiment.flops import param_counts
 
 BIN = Path(sys.executable).parent
@@ -27,30 +28,7 @@ def _memory_mb(code: str) -> dict:
 
 
 def peak_rss(data: Path, out: Path, cfg, batch: int, steps: int = 3) -> dict:
-    args = [
-        "train",
-        "--data",
-        str(data),
-        "--out",
-        str(out),
-        "--until",
-        str(steps),
-        "--d-model",
-        str(cfg.d_model),
-        "--n-layers",
-        str(cfg.n_layers),
-        "--n-heads",
-        str(cfg.n_heads),
-        "--seq-len",
-        str(cfg.seq_len),
-        "--batch-size",
-        str(batch),
-        "--lr",
-        "1e-3",
-        "--threads",
-        "2",
-        "--no-progress",
-    ]
+    args = train_args(data, out, steps, cfg.d_model, cfg.n_layers, cfg.n_heads, cfg.seq_len, batch, threads=2)
     job = _memory_mb(f"from scalinglaws.cli import main\nassert main({args!r}) == 0")
     baseline = _memory_mb("import scalinglaws.commands, scalinglaws.training.loop")
     n = param_counts(cfg)["params"]

@@ -8,35 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from common import train_args
+
 BIN = Path(sys.executable).parent
 
 
 def _train_cmd(data: Path, out: Path, threads: int, steps: int, shape: dict, seq_len: int, batch: int) -> list[str]:
-    return [
-        str(BIN / "scalinglaws"),
-        "train",
-        "--data",
-        str(data),
-        "--out",
-        str(out),
-        "--until",
-        str(steps),
-        "--d-model",
-        str(shape["d_model"]),
-        "--n-layers",
-        str(shape["n_layers"]),
-        "--n-heads",
-        str(shape["n_heads"]),
-        "--seq-len",
-        str(seq_len),
-        "--batch-size",
-        str(batch),
-        "--lr",
-        "1e-3",
-        "--threads",
-        str(threads),
-        "--no-progress",
-    ]
+    args = train_args(data, out, steps, shape["d_model"], shape["n_layers"], shape["n_heads"], seq_len, batch, threads)
+    return [str(BIN / "scalinglaws"), *args]
 
 
 def _tokens_per_s(output: str) -> float:

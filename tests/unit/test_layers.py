@@ -55,31 +55,23 @@ def _imports() -> dict[str, set[str]]:
     return out
 
 
-def test_imports_run_one_way():
+def _against_the_order(imports: dict[str, set[str]]) -> list[str]:
     wrong = []
-    for module, imported in _imports().items():
+    for module, imported in imports.items():
         here = _layer(module)
         for other in imported:
             there = _layer(other)
-            if there != here and (RANK[there] >= RANK[here] and there != "root"):
+            if there != here and there != "root" and RANK[there] >= RANK[here]:
                 wrong.append(f"{module} ({here}) imports {other} ({there})")
-    assert not wrong, "\n".join(sorted(wrong))
+    return sorted(wrong)
 
 
-def test_the_layer_rule_catches_a_wrong_import():
-    """The test above can fail: a laws module importing training is against the order."""
-    assert RANK[_layer("scalinglaws.training.model")] >= RANK[_layer("scalinglaws.laws.chinchilla")]
-    assert _layer("scalinglaws.commands") == "cli" and _layer("scalinglaws") == "root"
-
-
-def test_no_import_cycles():
-    graph = _imports()
-    # package __init__ modules import nothing here, so a cycle is between real modules
+def _cycles(graph: dict[str, set[str]]) -> list[str]:
     state, cycles = {}, []
 
     def visit(node, path):
         state[node] = "open"
-        for nxt in sorted(graph[node]):
+        for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
                 cycles.append(" → ".join(path[path.index(nxt) :] + [nxt]))
             elif nxt not in state:
@@ -89,7 +81,31 @@ def test_no_import_cycles():
     for node in sorted(graph):
         if node not in state:
             visit(node, [node])
+    return cycles
+
+
+def test_imports_run_one_way():
+    wrong = _against_the_order(_imports())
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_import_cycles():
+    cycles = _cycles(_imports())
     assert not cycles, "\n".join(cycles)
+
+
+def test_the_checks_catch_a_wrong_import_and_a_cycle():
+    """The two tests above can fail: on made-up imports, each finds what it looks for."""
+    assert _against_the_order({"scalinglaws.laws.fit": {"scalinglaws.training.model", "scalinglaws"}}) == [
+        "scalinglaws.laws.fit (laws) imports scalinglaws.training.model (training)"
+    ]
+    assert _against_the_order({"scalinglaws.experiment.sweep": {"scalinglaws.analysis.points"}})
+    assert not _against_the_order(
+        {"scalinglaws.commands": {"scalinglaws.analysis.points", "scalinglaws.training.loop"}}
+    )
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a → b → c → a"]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+    assert len(_imports()) > 30 and _imports()["scalinglaws.experiment.sweep"]  # the real graph has edges
 
 
 def test_the_experiment_layer_imports_no_torch_pandas_or_matplotlib():

@@ -50,10 +50,14 @@ def _defaults_of(node: dict, key: str):
     return copy.deepcopy(node["default"])
 
 
-def _validator(schema: dict):
-    """A JSON-schema validator that fills in each property's default before checking it
-    (the recipe of jsonschema's FAQ; Snakemake's ``validate`` does the same)."""
+@cache
+def _validator(path: Path):
+    """A JSON-schema validator of the schema at ``path`` that fills in each property's
+    default before checking it (the recipe of jsonschema's FAQ; Snakemake's ``validate``
+    does the same). Made once per schema: every ``Sweep`` validates its config."""
     from jsonschema import Draft202012Validator, validators
+
+    schema = _schema(path)
 
     check_properties = Draft202012Validator.VALIDATORS["properties"]
 
@@ -74,7 +78,7 @@ def with_defaults(config: dict, workdir: str | Path | None = None) -> dict:
 
     out = copy.deepcopy(config)
     try:
-        _validator(_schema(schema_path(workdir))).validate(out)
+        _validator(schema_path(workdir)).validate(out)
     except ValidationError as e:
         where = ".".join(map(str, e.absolute_path)) or "config"
         raise ScalingLawsError(f"{where}: {e.message}") from None
