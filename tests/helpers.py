@@ -25,6 +25,16 @@ ANALYSIS = ["aggregate", "all", "compute", "fit", "plots", "predict", "summary"]
 SMOKE = ROOT / "tests" / "configs" / "smoke.yaml"
 
 
+MODEL = ["--d-model", "32", "--n-layers", "2", "--n-heads", "2", "--seq-len", "32", "--batch-size", "4", "--lr", "3e-3"]
+
+
+def sl(*args, cwd=None, check=True):
+    r = subprocess.run([sys.executable, "-m", "scalinglaws", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    if check and r.returncode != 0:
+        raise AssertionError(f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+    return r
+
+
 def make_workdir(dest: Path) -> Path:
     """A copy of the workflow (not of results) where Snakemake can run on its own."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -46,6 +56,19 @@ def snakemake(workdir: Path, *args, check=True, prefix=()) -> subprocess.Complet
             f"snakemake {' '.join(args)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}"
         )
     return r
+
+
+def without_root_override() -> list[str]:
+    """A command prefix under which root obeys file modes as any user does (root ignores
+    them, so Snakemake's write protection cannot hold against a root user)."""
+    import pytest
+
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv (util-linux): cannot drop CAP_DAC_OVERRIDE")
+    caps = "-dac_override,-fowner"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
 
 
 def planned_jobs(workdir: Path, *args, prefix=()) -> list[tuple[str, str]]:

@@ -226,6 +226,13 @@ def _add_plan(sub):
         help="seconds of training steps per probed model (0: no wall-time estimate)",
     )
     p.add_argument("--device", default=default("training.device"), help="where the probe runs: cpu, cuda or auto")
+    p.add_argument(
+        "--against",
+        type=Path,
+        metavar="results/EXPERIMENT",
+        help="the experiment as it has run: also list what running these configs would recompute of it "
+        "(Snakemake's dry run), with the training tokens and FLOPs of each rule",
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -410,3 +410,9 @@ def plan(args) -> None:
     rows = planning.plan(config, vocab, planning.data_bytes(config, layout, vocab), rates)
     print(f"experiment {config['experiment']!r}: {len(config['models'])} models, vocab {vocab}")
     print(planning.table(rows, planning.savings(config, vocab), rates))
+    print("\n".join(planning.chains(config, vocab)))
+    if args.against:
+        from scalinglaws.experiment import reruns
+
+        print()
+        print(reruns.table(reruns.against(config, args.configs, args.workdir, args.against, vocab), args.against))

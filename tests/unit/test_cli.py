@@ -7,16 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import MODEL, sl
 from scalinglaws.training import checkpoint
-
-MODEL = ["--d-model", "32", "--n-layers", "2", "--n-heads", "2", "--seq-len", "32", "--batch-size", "4", "--lr", "3e-3"]
-
-
-def sl(*args, cwd=None, check=True):
-    r = subprocess.run([sys.executable, "-m", "scalinglaws", *map(str, args)], capture_output=True, text=True, cwd=cwd)
-    if check and r.returncode != 0:
-        raise AssertionError(f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
-    return r
 
 
 @pytest.mark.slow

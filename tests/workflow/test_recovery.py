@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from helpers import edit_config, make_workdir, planned_jobs, snakemake
-
-
-def _without_root_override() -> list[str]:
-    """A command prefix under which root obeys file modes as any user does (root ignores
-    them, so Snakemake's write protection cannot hold against a root user)."""
-    if os.geteuid() != 0:
-        return []
-    if not shutil.which("setpriv"):
-        pytest.skip("running as root without setpriv (util-linux): cannot drop CAP_DAC_OVERRIDE")
-    caps = "-dac_override,-fowner"
-    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
+from helpers import edit_config, make_workdir, planned_jobs, snakemake, without_root_override
 
 
 def test_trunk_checkpoints_are_write_protected_and_recomputed_only_on_purpose(copy_of_completed):
     import hashlib
     import stat
 
-    wd, prefix = copy_of_completed, _without_root_override()
+    wd, prefix = copy_of_completed, without_root_override()
     trunk = wd / "results" / "smoke" / "trunk"
     files = sorted(p for p in trunk.rglob("*") if p.is_file())
     assert files and not any(p.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) for p in files)

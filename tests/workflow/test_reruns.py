@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
-from helpers import ANALYSIS, assert_same_state, edit_config, jobs_in, make_workdir, planned_jobs, snakemake
+from helpers import (
+    ANALYSIS,
+    assert_same_state,
+    edit_config,
+    jobs_in,
+    make_workdir,
+    planned_jobs,
+    snakemake,
+    without_root_override,
+)
 
 
 def test_adding_a_shape_schedules_only_new_cooldowns(copy_of_completed):
@@ -19,9 +33,11 @@ def test_adding_a_shape_schedules_only_new_cooldowns(copy_of_completed):
 def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_completed):
     edit_config(copy_of_completed, lambda c: c.update(budgets=[2560, 5120, 7680, 10240]))
     jobs = planned_jobs(copy_of_completed)
-    trunk = sorted(out for r, out in jobs if r == "trunk")
-    # the new budget is step 80, its 20% fork is step 64; the chain already ends at 60
-    assert trunk == [f"results/smoke/trunk/{m}/step{s}.pt" for m in ("a", "b") for s in (64, 80)]
+    # the new budget is step 80, a grid step (every 20); its 20% fork, step 64, a branch from 60
+    assert sorted(out for r, out in jobs if r == "trunk") == [f"results/smoke/trunk/{m}/step80.pt" for m in ("a", "b")]
+    assert sorted(out for r, out in jobs if r == "branch") == [
+        f"results/smoke/trunk/{m}/branch64.pt" for m in ("a", "b")
+    ]
     assert sorted(out for r, out in jobs if r == "cooldown") == [
         f"results/smoke/cooldown/{m}/{shape}/f0.2/tokens10240.pt" for m in ("a", "b") for shape in ("1-sqrt", "linear")
     ]
@@ -30,8 +46,53 @@ def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_comp
     )
     evals = [out for r, out in jobs if r == "evaluate"]  # the others evaluate in their own jobs
     # the new budget's trunk checkpoint, and its fork step's (for the predict rule)
-    assert sorted(evals) == [f"results/smoke/eval/trunk/{m}/step{s}.json" for m in ("a", "b") for s in (64, 80)]
-    assert sorted({r for r, _ in jobs}) == sorted({"trunk", "cooldown", "cosine", "swa", "evaluate", *ANALYSIS})
+    assert sorted(evals) == [
+        f"results/smoke/eval/trunk/{m}/{s}.json" for m in ("a", "b") for s in ("branch64", "step80")
+    ]
+    assert {r for r, _ in jobs} == {"trunk", "branch", "cooldown", "cosine", "swa", "evaluate", *ANALYSIS}
+
+
+def _insert_budget_and_fraction(c):
+    """A budget between two existing ones (step 30) and a second cooldown fraction (0.5),
+    for model a, one shape, no baselines and no bootstrap (dropping those retrains nothing;
+    a shorter test)."""
+    c.update(models=c["models"][:1], budgets=[2560, 3840, 5120, 7680])
+    c["cooldown"].update(fractions=[0.2, 0.5], shapes=["1-sqrt"])
+    c["cosine"].update(enabled=False)
+    c["fit"].update(bootstrap=0)
+
+
+def test_a_budget_between_two_and_a_new_fraction_train_no_link_of_the_chain(copy_of_completed, tmp_path):
+    """The chain (a link every 20 steps) depends on nothing a budget changes: the new
+    trunk checkpoints are branches from grid steps, and the protected chain is never
+    rewritten, also for a user who is not root. The points after the rerun are those of a
+    fresh run of the extended config, byte for byte."""
+    wd, prefix = copy_of_completed, without_root_override()
+    edit_config(wd, _insert_budget_and_fraction)
+    jobs = planned_jobs(wd, prefix=prefix)
+    assert {r for r, _ in jobs} == {"branch", "cooldown", "swa", "evaluate", *ANALYSIS}
+    # budget 30 (from 20) and its 20% fork 24 (from 20); the 50% forks 10, 15 (from scratch), 30;
+    # the 50% forks of 40 and 60 are step 20 (on the grid) and step 30
+    branches = sorted(out for r, out in jobs if r == "branch")
+    assert branches == [f"results/smoke/trunk/a/branch{s}.pt" for s in (10, 15, 24, 30)]
+    new_cooldowns = [out for r, out in jobs if r == "cooldown"]
+    assert len(new_cooldowns) == 1 + 4  # 20% at the new budget, 50% at all four
+    # `plan --against` tells the user the same before the run, with the branches' cost
+    plan = subprocess.run(
+        [*prefix, Path(sys.executable).parent / "scalinglaws", "plan", "smoke.yaml", "--probe-seconds", "0"]
+        + ["--against", "results/smoke"],
+        cwd=wd, capture_output=True, text=True,
+    )  # fmt: skip
+    assert plan.returncode == 0, plan.stderr
+    against = plan.stdout[plan.stdout.index("against results/smoke") :]
+    assert re.search(rf"\nbranch +4 +{(10 + 15 + 4 + 10) * 128:,} ", against), against
+    assert re.search(r"\ncooldown +5 ", against) and "no link of any trunk's chain is retrained" in against
+    snakemake(wd, prefix=prefix)
+    fresh = make_workdir(tmp_path / "fresh")
+    edit_config(fresh, _insert_budget_and_fraction)
+    snakemake(fresh)
+    points = [(w / "results" / "smoke" / "points.csv").read_bytes() for w in (wd, fresh)]
+    assert points[0] == points[1] and points[0].count(b",cooldown,") == 2 * 4
 
 
 def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
@@ -100,17 +161,19 @@ def test_changing_how_many_swa_windows_to_merge_retrains_nothing(copy_of_complet
 
 
 def test_trunk_checkpoint_does_not_depend_on_the_chain(completed, tmp_path):
-    """Step 20 reached through 1 earlier link (the smoke run: 16) or through 3 (budgets of
-    10 and 20 steps: 8, 10, 16), links that end inside SWA windows of 5 steps, is bit-identical."""
+    """Step 20 reached in one link from scratch (the smoke run's grid of 20 steps) or
+    through links of 6 steps that end inside SWA windows of 5 (6, 12, 18) and a branch
+    from 18 to 20 is bit-identical."""
     wd = make_workdir(tmp_path / "long")
-    edit_config(wd, lambda c: c.update(budgets=[1280, 2560], models=c["models"][:1]))
-    target = "results/smoke/trunk/a/step20.pt"
-    made = sorted(int(p.stem[4:]) for p in (completed / "results" / "smoke" / "trunk" / "a").glob("step*.pt"))
-    assert [s for s in made if s <= 20] == [16, 20]
-    links = [out for r, out in planned_jobs(wd, target) if r == "trunk"]
-    assert len(links) == 4
+    edit_config(wd, lambda c: c.update(budgets=[2560], models=c["models"][:1], trunk={"link_tokens": 768}))
+    target = "results/smoke/trunk/a/branch20.pt"
+    jobs = planned_jobs(wd, target)
+    assert sorted(out for r, out in jobs if r in ("trunk", "branch")) == [
+        target,
+        *(f"results/smoke/trunk/a/step{s}.pt" for s in (12, 18, 6)),
+    ]
     snakemake(wd, target)
-    a, b = (torch.load(w / target, weights_only=True) for w in (completed, wd))
+    a, b = (torch.load(p, weights_only=True) for p in (completed / "results/smoke/trunk/a/step20.pt", wd / target))
     for part in ("model", "optimizer"):
         assert_same_state(a[part], b[part], part)
 
@@ -121,8 +184,8 @@ def test_processes_and_micro_batches_are_resources_that_retrain_nothing(copy_of_
     wd = copy_of_completed
     job_resources = ["--set-resources", "trunk:nproc=2", "cooldown:micro_batch_size=2"]
     assert planned_jobs(wd, *job_resources) == []
-    r = snakemake(wd, "-n", "-p", "--forcerun", "results/smoke/trunk/a/step48.pt", *job_resources)
-    trunk = next(line for line in r.stdout.splitlines() if "--until 48" in line)
+    r = snakemake(wd, "-n", "-p", "--forcerun", "results/smoke/trunk/a/step40.pt", *job_resources)
+    trunk = next(line for line in r.stdout.splitlines() if "--until 40" in line)
     assert "mkdir -p" in trunk and "&& torchrun --standalone --nproc_per_node 2 -m scalinglaws train" in trunk
     cooldowns = [line for line in r.stdout.splitlines() if "--schedule wsd" in line]
     assert cooldowns and all("--micro-batch-size 2" in line and "torchrun" not in line for line in cooldowns)

@@ -64,12 +64,15 @@ def test_fits_and_compute_account(completed):
     assert "cooldown 1-sqrt@0.2 vs cosine" in fits["comparison"]
     compute = json.loads((completed / "results" / "smoke" / "compute.json").read_text())
     wsd, cos = compute["totals"]["wsd (1-sqrt@0.2)"], compute["totals"]["cosine"]
-    # one trunk to 60 steps + 20% cooldowns of 20, 40, 60 steps vs cosine runs of 20+40+60
-    assert wsd["flops_ratio_to_cosine"] == pytest.approx((60 + 4 + 8 + 12) / 120)
+    # as run: the chain to 60 steps, the branches to the forks 16, 32 and 48 (from 0, 20 and 40),
+    # the 20% cooldowns of 20, 40 and 60 steps, against cosine runs of 20 + 40 + 60
+    assert wsd["flops_ratio_to_cosine"] == pytest.approx((60 + 16 + 12 + 8 + 4 + 8 + 12) / 120)
     # as Hägele et al. count it, the trunk stops at the last fork step, 48
     assert wsd["flops_paper_ratio_to_cosine"] == pytest.approx((48 + 4 + 8 + 12) / 120)
     summary = (completed / "results" / "smoke" / "summary.md").read_text()
     assert f"{(48 + 4 + 8 + 12) / 120:.3f} as the paper counts it" in summary
+    assert f"{(60 + 4 + 8 + 12) / 120:.3f} with one trunk to the largest budget" in summary
+    assert f"{wsd['flops_ratio_to_cosine']:.3f} as run here (with the branches" in summary
     assert f"measured job seconds: {wsd['seconds_ratio_to_cosine']:.3f}" in summary
     assert wsd["seconds"] > 0 and cos["seconds"] > 0
 
@@ -119,7 +122,7 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
         [Path(sys.executable).parent / "scalinglaws", "plan", "smoke.yaml"], cwd=fresh, capture_output=True, text=True
     )
     assert cli.returncode == 0, cli.stderr
-    assert "trunk" in cli.stdout and "0.700 × the cosine sweep" in cli.stdout
+    assert "trunk" in cli.stdout and "1.000 × the cosine sweep" in cli.stdout
     assert "est. time" in cli.stdout and "training tokens/s (probe on cpu)" in cli.stdout  # no benchmarks yet
     config = load_config([completed / "smoke.yaml"], completed)
     rows = {r["rule"]: r for r in planning.plan(config, 256)}
@@ -127,13 +130,14 @@ def test_plan_counts_the_dry_runs_jobs_and_the_runs_disk_and_flops(completed, tm
     results = completed / "results" / "smoke"
     for rule in ("trunk", "cooldown", "cosine", "swa"):
         written = sum(p.stat().st_size for d in results.glob(f"{rule}*") for p in d.rglob("*.pt"))
-        assert rows[rule]["disk"] == pytest.approx(written, rel=0.03), rule
+        planned = rows[rule]["disk"] + (rows["branch"]["disk"] if rule == "trunk" else 0)  # both under trunk/
+        assert planned == pytest.approx(written, rel=0.03), rule
     layout = Layout(str(results))
     assert planning.data_bytes(config, layout, 256) == sum(
         (results / "data" / f).stat().st_size for f in ("train.bin", "val.bin")
     )
     compute = json.loads((results / "compute.json").read_text())
-    assert rows["trunk"]["flops"] + rows["cooldown"]["flops"] == pytest.approx(
+    assert rows["trunk"]["flops"] + rows["branch"]["flops"] + rows["cooldown"]["flops"] == pytest.approx(
         compute["totals"]["wsd (all cooldowns)"]["flops"], rel=1e-12
     )
     # plan counts what is trained (both baselines); compute.json's cosine is the sweep replaced (the first)
@@ -202,6 +206,7 @@ def test_predicted_only_cooldowns_are_not_trained(tmp_path):
     assert sorted(o for r, o in jobs if r == "cooldown") == [
         f"results/smoke/cooldown/{m}/1-sqrt/f0.2/tokens7680.pt" for m in ("a", "b")
     ]
-    assert sum(r == "trunk" for r, _ in jobs) == 2 * 6  # budgets 20, 40, 60 and every fork: trunk losses for the law
+    # the grid steps 20, 40, 60 (the budgets) and a branch to every fork: trunk losses for the law
+    assert [sum(r == rule for r, _ in jobs) for rule in ("trunk", "branch")] == [2 * 3, 2 * 3]
     dry = snakemake(wd, "-n")
     assert "input: results/smoke/points.csv, results/smoke/predictions.csv" in dry.stdout + dry.stderr

@@ -211,7 +211,7 @@ def test_smoke_on_slurm_gives_the_local_points(cluster, tmp_path):
     )
     # Every job but the local rules went through sbatch (the profile keeps their SLURM logs).
     submitted = {p.relative_to(wd / ".snakemake" / "slurm_logs").parts[0] for p in slurm_logs}
-    rules = ("prepare_data", "trunk", "cooldown", "cosine", "swa", "evaluate", "fit")
+    rules = ("prepare_data", "trunk", "branch", "cooldown", "cosine", "swa", "evaluate", "fit")
     assert submitted == {f"rule_{rule}" for rule in rules}
     expected = (local / "results" / "smoke" / "points.csv").read_text().splitlines()
     assert len(expected) == 1 + 6  # trunk, SWA, two cosine baselines, two cooldown shapes

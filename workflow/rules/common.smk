@@ -14,7 +14,11 @@ from scalinglaws import ScalingLawsError
 from scalinglaws.experiment import flags
 from scalinglaws.experiment.prepared import check_prepared
 from scalinglaws.experiment.layout import FIGURES, PREDICTION_FIGURE, Layout
-from scalinglaws.experiment.checkpoints import evaluations, fork_evaluations
+from scalinglaws.experiment.checkpoints import (
+    evaluations,
+    fork_evaluations,
+    trunk_checkpoint,
+)
 from scalinglaws.experiment.sweep import Sweep, fraction_label
 
 LAYOUT = Layout.of(config)
@@ -67,6 +71,7 @@ def canonical(settings: dict) -> str:
 # Job ids as wildcard patterns: each names the job's checkpoint, metrics, log, benchmark
 # and rescue files (scalinglaws.experiment.layout).
 TRUNK_JOB = LAYOUT.trunk_job("{model}", "{step}")
+BRANCH_JOB = LAYOUT.branch_job("{model}", "{step}")
 COOLDOWN_JOB = LAYOUT.cooldown_job("{model}", "{shape}", "{fraction}", "{tokens}")
 COSINE_JOB = LAYOUT.cosine_job("{model}", "{tokens}", "{baseline}")
 SWA_JOB = LAYOUT.swa_job("{model}", "{tokens}")
@@ -88,9 +93,22 @@ def trunk_settings(wildcards):
     return flags.trunk_settings(SWEEP, wildcards.model)
 
 
+def _link_start(wildcards, branch):
+    """The chain checkpoint a trunk job starts from, or none (from scratch)."""
+    link = SWEEP.link_to(wildcards.model, int(wildcards.step))
+    if link.branch != branch:
+        raise WorkflowError(
+            f"{wildcards.model} step {wildcards.step} is not a {'branch' if branch else 'grid'} step"
+        )
+    return LAYOUT.trunk(link.model, link.start) if link.start else []
+
+
 def trunk_init(wildcards):
-    prev = SWEEP.previous_trunk_step(wildcards.model, int(wildcards.step))
-    return [] if prev is None else LAYOUT.trunk(wildcards.model, prev)
+    return _link_start(wildcards, branch=False)
+
+
+def branch_init(wildcards):
+    return _link_start(wildcards, branch=True)
 
 
 def data_dir(wildcards, input):
@@ -113,7 +131,9 @@ def _cooldown(wildcards):
 
 
 def cooldown_init(wildcards):
-    return LAYOUT.trunk(wildcards.model, _cooldown(wildcards).fork_step)
+    return trunk_checkpoint(
+        SWEEP, LAYOUT, wildcards.model, _cooldown(wildcards).fork_step
+    )
 
 
 def cooldown_settings(wildcards):
@@ -133,21 +153,18 @@ def _swa_point(wildcards):
     )
 
 
-def swa_window_dirs(wildcards):
+def _swa_windows(wildcards):
+    """(job that saved it, end step) of each window the SWA model merges."""
     p = _swa_point(wildcards)
-    return sorted(
-        {
-            LAYOUT.trunk_windows(p.model, SWEEP.link_closing(p.model, e))
-            for e in p.window_ends
-        }
-    )
+    return [(Layout.link_job(SWEEP.window_saver(p, e)), e) for e in p.window_ends]
+
+
+def swa_window_dirs(wildcards):
+    return sorted({LAYOUT.windows(job) for job, _ in _swa_windows(wildcards)})
 
 
 def swa_window_files(wildcards):
-    p = _swa_point(wildcards)
-    return " ".join(
-        LAYOUT.window(p.model, SWEEP.link_closing(p.model, e), e) for e in p.window_ends
-    )
+    return " ".join(LAYOUT.window(job, e) for job, e in _swa_windows(wildcards))
 
 
 # Cooldown, cosine and SWA models are evaluated by the job that made them (saving a
@@ -200,7 +217,7 @@ def with_predictions(**inputs):
 
 def training_metrics():
     """Per-step metrics CSVs of every training job (for the loss-curve figure)."""
-    jobs = [LAYOUT.trunk_job(m, s) for m in SWEEP.models for s in SWEEP.trunk_steps(m)]
+    jobs = [Layout.link_job(link) for m in SWEEP.models for link in SWEEP.links(m)]
     jobs += [
         LAYOUT.cooldown_job(c.model, c.shape, fraction_label(c.fraction), c.tokens)
         for c in SWEEP.cooldowns()

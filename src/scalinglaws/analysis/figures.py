@@ -12,7 +12,7 @@ import pandas as pd
 from scalinglaws.analysis import drawing
 from scalinglaws.analysis.predictions import predicted_points
 from scalinglaws.analysis.summary import losses
-from scalinglaws.experiment.layout import FIGURES
+from scalinglaws.experiment.layout import FIGURES, Layout
 from scalinglaws.experiment.sweep import Sweep, fraction_label
 
 
@@ -44,9 +44,9 @@ def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
         return pd.read_csv(layout.metrics(job))
 
     trunk = pd.concat(
-        [metrics(layout.trunk_job(m, s)).assign(model=m) for m in sweep.models for s in sweep.trunk_steps(m)]
+        [metrics(Layout.link_job(link)).assign(model=m) for m in sweep.models for link in _curve(sweep, m)]
     )
-    branches = {
+    cooldowns = {
         m: [
             metrics(layout.cooldown_job(m, c.shape, fraction_label(c.fraction), c.tokens))
             for c in sweep.cooldowns(m)
@@ -57,7 +57,7 @@ def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
     cosine = {
         m: [metrics(layout.cosine_job(m, b.tokens)) for b in sweep.baselines(m) if b.primary] for m in sweep.models
     }
-    drawing.loss_curves(paths["loss_curves"], trunk, branches, cosine, colors)
+    drawing.loss_curves(paths["loss_curves"], trunk, cooldowns, cosine, colors)
 
     wide = losses(points)
     label = f"{shape}@{frac:g}"
@@ -82,3 +82,11 @@ def figures(config: dict, layout, out_dir: str) -> dict[str, str]:
     drawing.allocation(paths["allocation"], fits, (points.flops.min(), points.flops.max() * 100))
     drawing.compute_saved(paths["compute"], account)
     return paths
+
+
+def _curve(sweep: Sweep, model: str) -> list:
+    """The trunk jobs that draw ``model``'s trunk once: the chain, and the branch past its
+    end to the largest budget (the other branches retrace steps the chain has)."""
+    chain = sweep.chain(model)
+    tail = [b for b in sweep.branches(model) if b.start == chain[-1].step]
+    return chain + [max(tail, key=lambda b: b.step)] if tail else chain

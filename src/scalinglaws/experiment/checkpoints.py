@@ -8,13 +8,20 @@ from scalinglaws.experiment.layout import Layout
 from scalinglaws.experiment.sweep import Sweep, fraction_label
 
 
+def trunk_checkpoint(sweep: Sweep, layout: Layout, model: str, step: int) -> str:
+    """``model``'s trunk checkpoint at ``step``: the chain's at a grid step, else its branch's."""
+    return layout.checkpoint(Layout.link_job(sweep.link_to(model, step)))
+
+
 def checkpoints(sweep: Sweep, layout: Layout) -> list[dict]:
     """Every evaluated checkpoint of the sweep with what identifies its point."""
     out = []
     cooled_to = sweep.config["cooldown"]["final_fraction"]
     for m in sweep.models:
         for tokens, step in zip(sorted(sweep.budgets(m)), sweep.budget_steps(m)):
-            out.append(dict(model=m, tokens=tokens, kind="trunk", step=step, path=layout.trunk(m, step)))
+            out.append(
+                dict(model=m, tokens=tokens, kind="trunk", step=step, path=trunk_checkpoint(sweep, layout, m, step))
+            )
         for b in sweep.baselines(m):
             out.append(
                 dict(
@@ -53,7 +60,7 @@ def fork_evaluations(sweep: Sweep, layout: Layout) -> dict[tuple[str, int], str]
     """The evaluation JSONs of the trunk checkpoints that are not at a budget (so not in
     points.csv), by (model, step): more trunk losses for the law."""
     return {
-        (m, s): layout.evaluation(layout.trunk(m, s))
+        (m, s): layout.evaluation(trunk_checkpoint(sweep, layout, m, s))
         for m in sweep.models
         for s in sweep.trunk_steps(m)
         if s not in sweep.budget_steps(m)

@@ -1,6 +1,6 @@
 """The compute account: what the WSD pipeline cost against the cosine sweep it replaces.
 
-Training FLOPs come from the sweep (tokens of every trunk link, cooldown and cosine run ×
+Training FLOPs come from the sweep (tokens of every trunk link, branch, cooldown and cosine run ×
 FLOPs per token in the configured convention); wall-clock seconds from the Snakemake
 ``benchmark:`` files of the jobs that ran. Evaluation is not training and is left out of
 both sides.
@@ -32,17 +32,19 @@ def _total(values) -> float | None:
 
 
 def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
-    """Tokens and FLOPs of each model's trunk, cooldowns (by shape@fraction) and cosine
-    runs, with the wall seconds ``seconds(job)`` reports for each job (None: unknown)."""
+    """Tokens and FLOPs of each model's trunk (its chain), branches, cooldowns (by
+    shape@fraction) and cosine runs, with the wall seconds ``seconds(job)`` reports for
+    each job (None: unknown)."""
     conv = sweep.config["flops"]
     per_model = {}
     for m in sweep.models:
         fpt = flops_per_token(sweep.model_config(m), conv["convention"], conv["params"])
-        trunk_s = _total(seconds(Layout.trunk_job(m, s)) for s in sweep.trunk_steps(m))
         forks = [c.fork_step for c in sweep.cooldowns(m)]
         entry = {
             "flops_per_token": fpt,
-            "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": trunk_s},
+            "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": _seconds(sweep.chain(m), seconds)},
+            # what a chain on a fixed grid costs: reaching the steps off it (README, incremental reruns)
+            "branches": {"tokens": sweep.tokens("branch", m), "seconds": _seconds(sweep.branches(m), seconds)},
             # Hägele et al.'s count of the savings stops the trunk at its last fork step
             "trunk_to_last_fork": {"tokens": max(forks, default=0) * sweep.tokens_per_step},
         }
@@ -60,6 +62,7 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
                 }
         parts = [
             entry["trunk"],
+            entry["branches"],
             entry["trunk_to_last_fork"],
             *entry.get("cooldowns", {}).values(),
             entry.get("cosine", {}),
@@ -70,6 +73,10 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
                 part["flops"] = part["tokens"] * fpt
         per_model[m] = entry
     return {"flops_convention": conv, "models": per_model, "totals": _totals(per_model)}
+
+
+def _seconds(links, seconds) -> float | None:
+    return _total(seconds(Layout.link_job(link)) for link in links)
 
 
 def _equivalent_sweep(sweep: Sweep, model: str, seconds) -> dict:
@@ -100,14 +107,15 @@ def _by_cooldown(cooldowns):
 
 
 def _totals(per_model: dict) -> dict:
-    """WSD pipeline for each cooldown (the trunk + that shape's cooldowns), for all
-    cooldowns together, and the cosine sweep; ratios WSD / cosine. ``flops`` counts the
-    trunk as run (to the largest budget), ``flops_paper`` only to its last fork step."""
+    """WSD pipeline for each cooldown (the trunk and its branches + that shape's
+    cooldowns), for all cooldowns together, and the cosine sweep; ratios WSD / cosine.
+    ``flops`` counts the trunk as run (the chain to the largest budget and the branches
+    off it), ``flops_paper`` as Hägele et al. do: one run to the last fork step."""
 
     def add(parts, key):
         return _total(p[key] for p in parts)
 
-    trunks = [e["trunk"] for e in per_model.values()]
+    trunks = [part for e in per_model.values() for part in (e["trunk"], e["branches"])]
     to_forks = [e["trunk_to_last_fork"] for e in per_model.values()]
     labels = sorted({k for e in per_model.values() for k in e.get("cooldowns", {})})
     out = {}

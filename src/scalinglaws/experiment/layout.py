@@ -30,7 +30,18 @@ class Layout:
 
     @staticmethod
     def trunk_job(model, step) -> str:
+        """A link of the chain, ending at grid step ``step``."""
         return f"trunk/{model}/step{step}"
+
+    @staticmethod
+    def branch_job(model, step) -> str:
+        """A branch off the chain, ending at ``step`` (off the grid)."""
+        return f"trunk/{model}/branch{step}"
+
+    @classmethod
+    def link_job(cls, link) -> str:
+        """The job id of a ``sweep.Link``: a chain link's or a branch's."""
+        return (cls.branch_job if link.branch else cls.trunk_job)(link.model, link.step)
 
     @staticmethod
     def cooldown_job(model, shape, fraction, tokens) -> str:
@@ -74,14 +85,17 @@ class Layout:
     # --- checkpoints by what they are --------------------------------------------------------
 
     def trunk(self, model, step) -> str:
+        """The chain's checkpoint at grid step ``step``."""
         return self.checkpoint(self.trunk_job(model, step))
 
-    def trunk_windows(self, model, step) -> str:
-        """Directory of the SWA windows that the link ending at ``step`` completed."""
-        return f"{self.root}/trunk/{model}/windows/step{step}"
+    def windows(self, job: str) -> str:
+        """Directory of the SWA windows a trunk job (chain link or branch) completed:
+        ``trunk/m/step40`` → ``trunk/m/windows/step40``."""
+        folder, name = job.rsplit("/", 1)
+        return f"{self.root}/{folder}/windows/{name}"
 
-    def window(self, model, link_step, end_step) -> str:
-        return f"{self.trunk_windows(model, link_step)}/{self.window_file(end_step)}"
+    def window(self, job: str, end_step) -> str:
+        return f"{self.windows(job)}/{self.window_file(end_step)}"
 
     @staticmethod
     def window_file(end_step) -> str:

@@ -6,9 +6,9 @@ schema with its defaults) and counts every job of the complete sweep, whether or
 has already run. Disk is what the checkpoints of each rule occupy, from the model's
 tensor sizes:
 
-- a training checkpoint (trunk link, cooldown, cosine run): fp32 weights, AdamW's two
-  fp32 moments, the RNG state, and — for a trunk link that ends inside an SWA window — the
-  window's running float64 sum;
+- a training checkpoint (trunk link or branch, cooldown, cosine run): fp32 weights,
+  AdamW's two fp32 moments, the RNG state, and — for a trunk job that ends inside an SWA
+  window — the window's running float64 sum;
 - an SWA window or SWA model: the fp32 weights of the model's state dict.
 """
 
@@ -83,7 +83,8 @@ def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | N
     sweep = Sweep(config, vocab_size=vocab)
     spent = costs(sweep)["models"]
     rows = {
-        r: {"rule": r, "jobs": 0, "tokens": 0, "flops": 0.0, "disk": 0} for r in ("trunk", "cooldown", "cosine", "swa")
+        r: {"rule": r, "jobs": 0, "tokens": 0, "flops": 0.0, "disk": 0}
+        for r in ("trunk", "branch", "cooldown", "cosine", "swa")
     }
     # Evaluations run in separate jobs for trunk checkpoints, and for every final model
     # when eval.in_training_job is false (else inside the job that made the model).
@@ -95,17 +96,10 @@ def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | N
     seconds = {r: 0.0 for r in (*rows, "evaluate")} if rates else {}
     for m in sweep.models:
         size, fpt = checkpoint_sizes(sweep.model_config(m)), spent[m]["flops_per_token"]
-        steps = sweep.trunk_steps(m)
         w = sweep.swa_window_steps if sweep.swa_enabled else None
-        windows = len(range(w, steps[-1] + 1, w)) if w else 0
-        _add(
-            rows["trunk"],
-            len(steps),
-            spent[m]["trunk"]["tokens"],
-            fpt,
-            len(steps) * size.train + windows * size.weights,
-        )
-        rows["trunk"]["disk"] += sum(size.open_window for s in steps if w and s % w)
+        for rule, links in (("trunk", sweep.chain(m)), ("branch", sweep.branches(m))):
+            _add(rows[rule], len(links), spent[m][rule if rule == "trunk" else "branches"]["tokens"], fpt, 0)
+            rows[rule]["disk"] += sum(_link_disk(link, w, size) for link in links)
         cds = sweep.cooldowns(m)
         _add(
             rows["cooldown"],
@@ -129,13 +123,21 @@ def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | N
     return out
 
 
+def _link_disk(link, window: int | None, size: CheckpointSizes) -> int:
+    """A trunk job's checkpoint, the SWA windows it completes, and an open window's sum."""
+    if not window:
+        return size.train
+    completed = link.step // window - link.start // window
+    return size.train + completed * size.weights + (size.open_window if link.step % window else 0)
+
+
 def _estimate(seconds: dict, rate, config: dict, sweep: Sweep, model: str, kinds: list[str], apart) -> None:
     """Add one model's job seconds per rule: start-up and training tokens, plus its
     evaluations where they run (in the training job, or as evaluate jobs)."""
     eval_s = rate.evaluation(config["eval"]["tokens"])
     tps = sweep.tokens_per_step
-    trunk = sweep.trunk_steps(model)
-    seconds["trunk"] += rate.training(len(trunk), trunk[-1] * tps)
+    for rule, links in (("trunk", sweep.chain(model)), ("branch", sweep.branches(model))):
+        seconds[rule] += rate.training(len(links), sum(link.steps for link in links) * tps)
     cds = sweep.cooldowns(model)
     seconds["cooldown"] += rate.training(len(cds), sum(c.cooldown_steps for c in cds) * tps)
     runs = sweep.baselines(model)
@@ -155,6 +157,21 @@ def _add(row, jobs, tokens, flops_per_token, disk):
 def savings(config: dict, vocab: int) -> dict:
     """Training FLOPs of the WSD pipeline(s) over the cosine sweep (as compute.json)."""
     return costs(Sweep(config, vocab_size=vocab))["totals"]
+
+
+def chains(config: dict, vocab: int) -> list[str]:
+    """Each model's chain and branches, in words: what adding a budget can and cannot move."""
+    sweep = Sweep(config, vocab_size=vocab)
+    lines = ["the trunks: a chain of links on each model's fixed grid, branches to the steps off it"]
+    for m in sweep.models:
+        chain, branches = sweep.chain(m), sweep.branches(m)
+        extra = sum(b.steps for b in branches)
+        reach = ", ".join(f"{b.step} (from {b.start})" for b in branches) or "none"
+        lines.append(
+            f"  {m}: a link every {sweep.link_steps(m)} steps to step {chain[-1].step} ({len(chain)} links); "
+            f"branches to {reach}: {extra} steps, {extra / chain[-1].step:.0%} of the chain's"
+        )
+    return lines
 
 
 def human_bytes(n: float | None) -> str:
@@ -204,7 +221,7 @@ def table(rows: list[dict], totals: dict, rates: dict | None = None) -> str:
         if "flops_ratio_to_cosine" in t:
             lines.append(
                 f"{name}: {t['flops']:.3g} FLOPs, {t['flops_ratio_to_cosine']:.3f} × the cosine sweep's "
-                f"{totals['cosine']['flops']:.3g} as run (the trunk to the largest budget); "
+                f"{totals['cosine']['flops']:.3g} as run (the chain to the largest budget and its branches); "
                 f"{t['flops_paper_ratio_to_cosine']:.3f} × as Hägele et al. count it (to the last fork step)"
             )
     return "\n".join(lines)

@@ -40,6 +40,24 @@ class Cooldown:
 
 
 @dataclass(frozen=True)
+class Link:
+    """One trunk job: ``model``'s constant-LR trajectory from step ``start`` (0: from scratch)
+    to step ``step``. A chain link ends at a step of the model's grid (every ``link_steps``
+    steps) and starts at the grid step before it, so the chain depends on nothing that adding
+    a budget changes. A branch reaches a step off the grid (a fork step or budget) from the
+    latest grid step at or before it; branches start nothing but cooldowns and SWA models."""
+
+    model: str
+    start: int
+    step: int
+    branch: bool
+
+    @property
+    def steps(self) -> int:
+        return self.step - self.start
+
+
+@dataclass(frozen=True)
 class SWAPoint:
     model: str
     tokens: int
@@ -120,6 +138,7 @@ class Sweep:
                 )
             for b in budgets:
                 self._steps(b, f"budgets ({name})")
+            self._check_chain(name)
         eval_tokens, seq_len = self.config["eval"]["tokens"], self.training["seq_len"]
         if eval_tokens is not None and eval_tokens < seq_len:
             raise ScalingLawsError(
@@ -147,6 +166,16 @@ class Sweep:
                             f"swa.window_tokens: the {b}-token budget of {name!r} is not a whole number of "
                             f"SWA windows ({self.config['swa']['window_tokens']} tokens)"
                         )
+
+    def _check_chain(self, name: str) -> None:
+        every, last = self.link_steps(name), max(self.budget_steps(name))
+        if every > last:
+            raise ScalingLawsError(
+                f"trunk: model {name!r} links its trunk every {every * self.tokens_per_step} tokens, past its "
+                f"largest budget ({last * self.tokens_per_step} tokens), so every trunk checkpoint would be "
+                "trained from scratch; set a shorter trunk.link_tokens or link_tokens_per_param (or the model's "
+                "own link_tokens)"
+            )
 
     def _check_baselines(self) -> None:
         ffs = self.cosine_final_fractions
@@ -363,32 +392,67 @@ class Sweep:
                 out.append(SWAPoint(m, tokens, step, ends))
         return out
 
+    # --- the trunk: a chain of links on a fixed grid, and branches off it ----------------------
+
+    def link_steps(self, name: str) -> int:
+        """The grid of ``name``'s chain, in steps: the model's own ``link_tokens``, else
+        ``trunk.link_tokens``, else ``trunk.link_tokens_per_param`` tokens per non-embedding
+        parameter rounded like a budget per parameter (to whole ``budget_unit``)."""
+        trunk, own = self.config["trunk"], self.model_spec(name).get("link_tokens")
+        if own is not None:
+            return self._steps(own, f"models ({name}): link_tokens")
+        if trunk["link_tokens"] is not None:
+            return self._steps(trunk["link_tokens"], "trunk.link_tokens")
+        n = param_counts(self.model_config(name))["params_non_embedding"]
+        unit = self.budget_unit
+        return max(1, round(trunk["link_tokens_per_param"] * n / unit)) * unit // self.tokens_per_step
+
     def trunk_steps(self, name: str) -> list[int]:
-        """The trunk's chain of checkpoints: every budget's step and every configured
-        cooldown's fork step (also of cooldowns only predicted: their checkpoints give the
-        prediction law more trunk losses, at the cost of a save each)."""
+        """The steps with a trunk checkpoint that something needs: every budget's step (its
+        trunk and SWA points) and every configured cooldown's fork step (also of cooldowns
+        only predicted: their checkpoints give the prediction law more trunk losses)."""
         steps = set(self.budget_steps(name)) | {c.fork_step for c in self.all_cooldowns(name)}
         return sorted(steps)
 
-    def previous_trunk_step(self, name: str, step: int) -> int | None:
-        """The link before ``step`` in the chain (None for the first link, from scratch)."""
-        steps = self.trunk_steps(name)
-        if step not in steps:
-            raise ScalingLawsError(f"step {step} is not a trunk checkpoint of model {name!r} (those are {steps})")
-        i = steps.index(step)
-        return steps[i - 1] if i else None
+    def chain(self, name: str) -> list[Link]:
+        """The chain: a link to every grid step up to the last needed trunk step. A larger
+        budget extends it at the end; no other change to the sweep moves a link."""
+        every, last = self.link_steps(name), self.trunk_steps(name)[-1]
+        return [Link(name, s - every, s, False) for s in range(every, last + 1, every)]
 
-    def link_closing(self, name: str, window_end: int) -> int:
-        """The trunk link that saves the SWA window ending at ``window_end``."""
-        return next(s for s in self.trunk_steps(name) if s >= window_end)
+    def branches(self, name: str) -> list[Link]:
+        """A branch to every needed trunk step off the grid, from the grid step before it."""
+        every = self.link_steps(name)
+        return [Link(name, s - s % every, s, True) for s in self.trunk_steps(name) if s % every]
+
+    def links(self, name: str) -> list[Link]:
+        """Every trunk job of ``name``: the chain, then the branches."""
+        return self.chain(name) + self.branches(name)
+
+    def link_to(self, name: str, step: int) -> Link:
+        """The trunk job whose checkpoint is ``name``'s trunk at ``step``."""
+        for link in self.links(name):
+            if link.step == step:
+                return link
+        raise ScalingLawsError(f"step {step} is not a trunk checkpoint of model {name!r}")
+
+    def window_saver(self, point: SWAPoint, end: int) -> Link:
+        """The trunk job that saves the SWA window ending at ``end`` for ``point``: the chain
+        link it ends in, if that link is at or before the point's step; else (the window lies
+        past the point's last grid step) the branch to the point. Depends on nothing but the
+        point and the grid, so adding budgets never moves an SWA model's inputs."""
+        every = self.link_steps(point.model)
+        closing = -(-end // every) * every
+        return self.link_to(point.model, closing if closing <= point.step else point.step)
 
     # --- cost -------------------------------------------------------------------------------
 
     def tokens(self, kind: str, name: str) -> int:
-        """Training tokens the sweep spends on one model for ``trunk``, ``cooldown`` (all
-        shapes and fractions) or ``cosine``."""
-        if kind == "trunk":
-            return max(self.budgets(name))
+        """Training tokens the sweep spends on one model for ``trunk`` (the chain),
+        ``branch``, ``cooldown`` (all shapes and fractions) or ``cosine``."""
+        if kind in ("trunk", "branch"):  # the chain, or the branches off it
+            links = self.branches(name) if kind == "branch" else self.chain(name)
+            return sum(link.steps for link in links) * self.tokens_per_step
         if kind == "cooldown":
             return sum(c.cooldown_steps for c in self.cooldowns(name)) * self.tokens_per_step
         if kind == "cosine":  # the sweep the method replaces: the primary baseline at every budget

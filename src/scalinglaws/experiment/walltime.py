@@ -75,10 +75,8 @@ def probe(sweep: Sweep, model: str, device: str = "cpu", seconds: float = 1.0, m
 
 def training_jobs(sweep: Sweep, model: str) -> list[tuple[str, int]]:
     """(benchmark name, training tokens) of every training job of ``model``."""
-    tps, jobs, prev = sweep.tokens_per_step, [], 0
-    for s in sweep.trunk_steps(model):
-        jobs.append((Layout.trunk_job(model, s), (s - prev) * tps))
-        prev = s
+    tps = sweep.tokens_per_step
+    jobs = [(Layout.link_job(link), link.steps * tps) for link in sweep.links(model)]
     jobs += [
         (Layout.cooldown_job(model, c.shape, fraction_label(c.fraction), c.tokens), c.cooldown_steps * tps)
         for c in sweep.cooldowns(model)

@@ -19,6 +19,7 @@ CONFIG = {
     "cooldown": {"shapes": ["1-sqrt", "linear"], "fractions": [0.2], "final_fraction": 0.0},
     "cosine": {"enabled": True, "final_fraction": 0.1, "lr_factor": 2.0},
     "swa": {"enabled": False, "window_tokens": 640, "every_tokens": 128, "windows": 2},
+    "trunk": {"link_tokens": 6400},
 }
 TRUTH = AnnealingLaw(L0=2.0, A=0.5, alpha=0.5, C=1.0)
 

@@ -36,13 +36,14 @@ def test_flops_ratio_counts_the_trunk_once():
 
 
 def test_claims_count_what_holds():
-    compute = {"totals": {"wsd (1-sqrt@0.2)": {"seconds_ratio_to_cosine": 0.91}}}
+    compute = {"totals": {"wsd (1-sqrt@0.2)": {"seconds_ratio_to_cosine": 0.91, "flops_ratio_to_cosine": 0.95}}}
     c = claims(points(), compute=compute)
     # gaps to cosine: 2.99/3 - 1 = -0.33%, 2.49/2.5 - 1 = -0.40%: both within 1%, two-sided
     assert c[0].startswith("1-sqrt 0.2 cooldown matches cosine (|gap| ≤ 1%): 2 of 2; signed gaps -0.40% to -0.33%")
     assert c[1].startswith("1-sqrt at or below linear: 2 of 2")
     assert c[2].startswith("SWA below the raw trunk checkpoint: 2 of 2")
-    assert f"{2600 / 3000:.3f} as run" in c[3] and f"{2200 / 3000:.3f} as the paper counts" in c[3]
+    assert f"{2600 / 3000:.3f} with one trunk" in c[3] and f"{2200 / 3000:.3f} as the paper counts" in c[3]
+    assert "0.950 as run here (with the branches" in c[3]  # compute.json's count, branches included
     assert c[3].endswith("measured job seconds: 0.910")
     assert "| m " in markdown(points())
 

@@ -21,7 +21,12 @@ def test_ids_of_every_kind_and_patterns_for_the_rules():
     assert layout.trunk(1, 20) == "wf/results/x/trunk/1/step20.pt"
     assert layout.cosine("m", 5, "cosine-final0") == "wf/results/x/cosine-final0/m/tokens5.pt"
     assert layout.swa("m", 5) == layout.checkpoint(Layout.swa_job("m", 5))
-    assert layout.window("m", 40, 32) == f"wf/results/x/trunk/m/windows/step40/{Layout.window_file(32)}"
+    assert (
+        layout.window(Layout.trunk_job("m", 40), 32) == f"wf/results/x/trunk/m/windows/step40/{Layout.window_file(32)}"
+    )
+    assert layout.windows(Layout.branch_job("m", 36)) == "wf/results/x/trunk/m/windows/branch36"
+    assert layout.checkpoint(Layout.branch_job("m", 36)) == "wf/results/x/trunk/m/branch36.pt"
     # called with wildcard names, the same methods give the rules' patterns
     assert Layout.trunk_job("{model}", "{step}") == "trunk/{model}/step{step}"
+    assert Layout.branch_job("{model}", "{step}") == "trunk/{model}/branch{step}"
     assert layout.figure("frontier") == "wf/results/x/figures/frontier.png"

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from helpers import ROOT
@@ -15,6 +17,7 @@ def config(**over):
         "cooldown": {"shapes": ["1-sqrt", "linear"], "fractions": [0.2], "final_fraction": 0.0},
         "cosine": {"enabled": True, "final_fraction": 0.1, "lr_factor": 2.0},
         "swa": {"enabled": True, "window_tokens": 640, "every_tokens": 128, "windows": 2},
+        "trunk": {"link_tokens": 1280},  # a link every 10 steps
     }
     for k, v in over.items():
         c[k] = {**c[k], **v} if isinstance(v, dict) and isinstance(c.get(k), dict) else v
@@ -26,9 +29,62 @@ def test_steps_forks_and_chain():
     assert s.tokens_per_step == 128 and s.warmup_steps == 2
     assert s.budget_steps("a") == [20, 40]
     assert sorted({c.fork_step for c in s.cooldowns("a")}) == [16, 32]
-    assert s.trunk_steps("a") == [16, 20, 32, 40]
-    assert [s.previous_trunk_step("a", x) for x in (16, 20, 32, 40)] == [None, 16, 20, 32]
+    assert s.trunk_steps("a") == [16, 20, 32, 40]  # the checkpoints something needs
+    assert s.link_steps("a") == 10
+    assert [(x.start, x.step) for x in s.chain("a")] == [(0, 10), (10, 20), (20, 30), (30, 40)]
+    assert [(x.start, x.step) for x in s.branches("a")] == [(10, 16), (30, 32)]  # the forks, off the grid
+    assert s.link_to("a", 16).branch and not s.link_to("a", 20).branch
+    assert s.tokens("trunk", "a") == 40 * 128 and s.tokens("branch", "a") == (6 + 2) * 128
+    with pytest.raises(ScalingLawsError, match="step 17 is not a trunk checkpoint of model 'a'"):
+        s.link_to("a", 17)
     assert len(s.cooldowns()) == 4
+
+
+def test_adding_budgets_and_fractions_never_moves_a_link_or_a_branch():
+    """The chain is a prefix of any extended sweep's chain, the branches a subset, and
+    every SWA model reads its windows from the same jobs: so nothing made is rerun."""
+    rng = random.Random(0)
+    for _ in range(200):
+        budgets = sorted(rng.sample(range(10, 120, 5), 3))  # in steps, whole SWA windows
+        more = sorted(set(budgets) | set(rng.sample(range(10, 160, 5), 2)))
+        fractions = [0.2]
+        before = Sweep(config(budgets=[b * 128 for b in budgets], cooldown={"fractions": fractions}))
+        after = Sweep(config(budgets=[b * 128 for b in more], cooldown={"fractions": fractions + [0.5]}))
+        chain = before.chain("a")
+        assert after.chain("a")[: len(chain)] == chain
+        assert set(before.branches("a")) <= set(after.branches("a"))
+        for p in before.swa_points("a"):
+            q = next(q for q in after.swa_points("a") if q.step == p.step)
+            assert [before.window_saver(p, e) for e in p.window_ends] == [
+                after.window_saver(q, e) for e in q.window_ends
+            ]
+
+
+def test_swa_windows_come_from_the_chain_or_the_branch_to_their_budget():
+    s = Sweep(config(trunk={"link_tokens": 15 * 128}, swa={"windows": 3}))  # grid 15, 30; budgets 20, 40
+    points = {p.step: p for p in s.swa_points("a")}
+    assert [(x.start, x.step) for x in s.chain("a")] == [(0, 15), (15, 30)]
+    saver = {(p, e): s.window_saver(points[p], e) for p in (20, 40) for e in points[p].window_ends}
+    assert {k: (link.step, link.branch) for k, link in saver.items()} == {
+        (20, 10): (15, False),
+        (20, 15): (15, False),
+        (20, 20): (20, True),
+        (40, 30): (30, False),
+        (40, 35): (40, True),  # the chain's link to 45 is past the budget
+        (40, 40): (40, True),
+    }
+    assert saver[(20, 20)].start == 15  # the branch to step 20 completes the window 15-20
+
+
+def test_the_grid_per_parameter_or_per_model():
+    from scalinglaws.experiment.flops import param_counts
+
+    s = Sweep(config(budgets=[64000], trunk={"link_tokens": None, "link_tokens_per_param": 0.5}))
+    n = param_counts(s.model_config("a"))["params_non_embedding"]
+    assert s.link_steps("a") == round(0.5 * n / 640) * 5  # whole SWA windows of 5 steps
+    own = config()
+    own["models"] = [{**own["models"][0], "link_tokens": 640}]
+    assert Sweep(own).link_steps("a") == 5  # a model's own link_tokens wins
 
 
 def test_predicted_only_trains_the_fitted_cooldowns_and_their_forks():
@@ -59,7 +115,8 @@ def test_swa_windows_end_at_the_budget_and_map_to_links():
     points = {p.tokens: p for p in s.swa_points("a")}
     assert points[5120].window_ends == (30, 35, 40)
     assert points[2560].window_ends == (10, 15, 20)
-    assert [s.link_closing("a", e) for e in (10, 15, 20, 30, 35, 40)] == [16, 16, 20, 32, 40, 40]
+    savers = [s.window_saver(points[2560], e) for e in (10, 15, 20)]
+    assert [(x.step, x.branch) for x in savers] == [(10, False), (20, False), (20, False)]
     few = Sweep(config(swa={"windows": 9})).swa_points("a")[0]
     assert few.window_ends == (5, 10, 15, 20)  # a budget holding fewer windows merges those it has
 
@@ -135,6 +192,14 @@ def test_compute_accounting_in_tokens():
             r"model 'a' has 5 measured losses \(4 trunk checkpoints and 1 fitted cooldowns\) for the multi-power law's 7",
         ),
         ({"predict": {"enabled": False, "run_predicted": False}}, "run_predicted: false needs predict.enabled: true"),
+        (
+            {"trunk": {"link_tokens": 1300}},
+            r"trunk.link_tokens: 1300 tokens is not a whole positive number of steps",
+        ),
+        (
+            {"trunk": {"link_tokens": 6400}},
+            r"model 'a' links its trunk every 6400 tokens, past its largest budget \(5120 tokens\)",
+        ),
     ],
 )
 def test_semantic_errors_name_the_key(over, match):

@@ -17,6 +17,7 @@ CONFIG = {
     "cooldown": {"shapes": ["1-sqrt", "linear"], "fractions": [0.2], "final_fraction": 0.0},
     "cosine": {"enabled": True, "final_fraction": 0.1, "lr_factor": 2.0},
     "swa": {"enabled": True, "window_tokens": 640, "every_tokens": 128, "windows": 2},
+    "trunk": {"link_tokens": 2560},
     "eval": {"tokens": 2048, "batch_size": 32, "in_training_job": True},
     "flops": {"convention": "chinchilla", "params": "non_embedding"},
 }
@@ -25,8 +26,15 @@ CONFIG = {
 def test_training_jobs_cover_the_sweeps_tokens():
     sweep = Sweep(CONFIG, vocab_size=256)
     jobs = dict(training_jobs(sweep, "a"))
-    for kind in ("trunk", "cooldown", "cosine"):
+    for kind in ("cooldown", "cosine"):
         assert sum(t for name, t in jobs.items() if name.startswith(kind)) == sweep.tokens(kind, "a"), kind
+    trunk = sum(t for name, t in jobs.items() if name.startswith("trunk/a/step"))
+    branches = sum(t for name, t in jobs.items() if name.startswith("trunk/a/branch"))
+    assert (
+        (trunk, branches)
+        == (sweep.tokens("trunk", "a"), sweep.tokens("branch", "a"))
+        == (60 * 128, (16 + 12 + 8) * 128)
+    )
 
 
 def test_rates_come_from_the_last_runs_benchmarks(tmp_path):

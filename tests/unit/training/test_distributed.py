@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_cli import MODEL, sl
 
+from helpers import MODEL, sl
 from scalinglaws.training import checkpoint
 
 TOL = 1e-5
@@ -42,11 +42,11 @@ def losses(path):
     return [float(r["train_loss"]) for r in csv.DictReader(open(path))]
 
 
-def assert_close_states(a, b):
+def assert_close_states(a, b, tol=TOL):
     for key, wb in b["model"].items():
         wa = a["model"][key]
         assert wa.shape == wb.shape, key
-        assert ((wa - wb).norm() / wb.norm()).item() <= TOL, key
+        assert ((wa - wb).norm() / wb.norm()).item() <= tol, key
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,10 @@ def test_gradient_accumulation_matches_the_whole_batch(tmp_path, prepared):
     sl("train", "--data", prepared, "--out", tmp_path / "whole.pt", "--until", 6, *TRUNK)
     sl("train", "--data", prepared, "--out", tmp_path / "micro.pt", "--until", 6, "--micro-batch-size", 1, *TRUNK)
     assert losses(tmp_path / "micro.csv") == pytest.approx(losses(tmp_path / "whole.csv"), rel=0, abs=TOL)
-    assert_close_states(checkpoint.load(tmp_path / "micro.pt"), checkpoint.load(tmp_path / "whole.pt"))
+    # Summing 4 micro-batch gradients rounds differently from one batch's; AdamW divides by
+    # sqrt(v), which amplifies that where gradients are tiny: a weight 1.2e-5 apart after 6
+    # steps (AMD EPYC Zen 5, 2026-12-03), so 5× TOL here.
+    assert_close_states(checkpoint.load(tmp_path / "micro.pt"), checkpoint.load(tmp_path / "whole.pt"), tol=5 * TOL)
 
 
 def test_a_batch_that_does_not_split_is_a_clear_error(tmp_path, prepared):

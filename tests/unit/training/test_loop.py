@@ -50,7 +50,10 @@ def test_forked_cooldown_equals_uninterrupted_wsd_run(tmp_path, data, shape, pre
     wsd = Schedule("wsd", n, warmup_steps=4, cooldown_steps=cooldown_steps(n, fraction=0.25), shape=shape)
     fork = wsd.fork_step  # 30
     trunk = tiny_run(swa_window_steps=5, precision=precision)  # the trunk carries SWA state; the fork drops it
-    train(trunk, data, until=fork, out=tmp_path / "trunk.pt", progress=False)
+    # the fork step off the chain's grid, as the workflow reaches it: a link to grid step 24
+    # (inside an SWA window), then a branch from there to the fork step
+    train(trunk, data, until=24, out=tmp_path / "link.pt", progress=False)
+    train(trunk, data, until=fork, init=tmp_path / "link.pt", out=tmp_path / "trunk.pt", progress=False)
     train(
         tiny_run(wsd, precision=precision),
         data,
