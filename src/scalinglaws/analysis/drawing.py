@@ -63,7 +63,7 @@ def loss_curves(
     colors,
     smooth: int = 20,
 ):
-    """Training loss of each model's trunk with its cooldown branches (solid) and the
+    """Training loss of each model's trunk with its cooldowns (solid) and the
     cosine runs (dashed); ``trunk`` has a ``model`` column, the dicts are keyed by model."""
     fig, ax = plt.subplots(figsize=(7.2, 4.4))
 
@@ -91,7 +91,7 @@ def loss_curves(
     ax.set(
         xlabel="tokens",
         ylabel=f"train loss (mean of {smooth} steps)",
-        title="Trunks, cooldown branches (solid), cosine (dashed)",
+        title="Trunks, cooldowns (solid), cosine (dashed)",
     )
     lo = trunk.train_loss.quantile(0.01)
     ax.set_ylim(lo - 0.1, trunk.train_loss.quantile(0.5) + 0.5)
@@ -252,7 +252,7 @@ def compute_saved(path, account: dict):
             if r is not None:
                 ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {r:.2f}× cosine", va="center", fontsize=8)
         ax.set(xlabel=unit)
-    fig.suptitle("Compute: WSD pipelines (one trunk per model + cooldowns) vs the cosine sweep")
+    fig.suptitle("Compute: WSD pipelines (each trunk with its branches + cooldowns) vs the cosine sweep")
     _save(fig, path)
 
 
