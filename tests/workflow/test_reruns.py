@@ -54,9 +54,9 @@ def test_adding_a_larger_budget_extends_the_trunk_only_past_its_end(copy_of_comp
 
 def _insert_budget_and_fraction(c):
     """A budget between two existing ones (step 30) and a second cooldown fraction (0.5),
-    for model a, one shape, no baselines and no bootstrap (dropping those retrains nothing;
-    a shorter test)."""
-    c.update(models=c["models"][:1], budgets=[2560, 3840, 5120, 7680])
+    for model a, two budgets of three, one shape, no baselines and no bootstrap (dropping
+    those retrains nothing; a shorter test)."""
+    c.update(models=c["models"][:1], budgets=[2560, 3840, 5120])
     c["cooldown"].update(fractions=[0.2, 0.5], shapes=["1-sqrt"])
     c["cosine"].update(enabled=False)
     c["fit"].update(bootstrap=0)
@@ -71,12 +71,12 @@ def test_a_budget_between_two_and_a_new_fraction_train_no_link_of_the_chain(copy
     edit_config(wd, _insert_budget_and_fraction)
     jobs = planned_jobs(wd, prefix=prefix)
     assert {r for r, _ in jobs} == {"branch", "cooldown", "swa", "evaluate", *ANALYSIS}
-    # budget 30 (from 20) and its 20% fork 24 (from 20); the 50% forks 10, 15 (from scratch), 30;
-    # the 50% forks of 40 and 60 are step 20 (on the grid) and step 30
+    # budget 30 (from 20) and its 20% fork 24 (from 20); the 50% forks 10 and 15 (from
+    # scratch); the 50% fork of 40 is step 20, on the grid
     branches = sorted(out for r, out in jobs if r == "branch")
     assert branches == [f"results/smoke/trunk/a/branch{s}.pt" for s in (10, 15, 24, 30)]
     new_cooldowns = [out for r, out in jobs if r == "cooldown"]
-    assert len(new_cooldowns) == 1 + 4  # 20% at the new budget, 50% at all four
+    assert len(new_cooldowns) == 1 + 3  # 20% at the new budget, 50% at all three
     # `plan --against` tells the user the same before the run, with the branches' cost
     plan = subprocess.run(
         [*prefix, Path(sys.executable).parent / "scalinglaws", "plan", "smoke.yaml", "--probe-seconds", "0"]
@@ -86,13 +86,13 @@ def test_a_budget_between_two_and_a_new_fraction_train_no_link_of_the_chain(copy
     assert plan.returncode == 0, plan.stderr
     against = plan.stdout[plan.stdout.index("against results/smoke") :]
     assert re.search(rf"\nbranch +4 +{(10 + 15 + 4 + 10) * 128:,} ", against), against
-    assert re.search(r"\ncooldown +5 ", against) and "no link of any trunk's chain is retrained" in against
+    assert re.search(r"\ncooldown +4 ", against) and "no link of any trunk's chain is retrained" in against
     snakemake(wd, prefix=prefix)
     fresh = make_workdir(tmp_path / "fresh")
     edit_config(fresh, _insert_budget_and_fraction)
-    snakemake(fresh)
+    snakemake(fresh, "results/smoke/points.csv")  # the table only: the analysis is the same code
     points = [(w / "results" / "smoke" / "points.csv").read_bytes() for w in (wd, fresh)]
-    assert points[0] == points[1] and points[0].count(b",cooldown,") == 2 * 4
+    assert points[0] == points[1] and points[0].count(b",cooldown,") == 2 * 3
 
 
 def test_changing_an_analysis_setting_retrains_nothing(copy_of_completed):
