@@ -29,6 +29,8 @@ def grid_config(n_models: int = 10, n_budgets: int = 20) -> dict:
         "budgets_per_param": None,  # config.yaml's, replaced
         "cooldown": {"shapes": ["1-sqrt", "linear"], "fractions": [0.1, 0.2]},
         "cosine": {"final_fractions": [0.1], "budgets": None},  # one baseline at every budget
+        "swa": {"window_tokens": 8 * step_tokens},  # budgets are whole windows
+        "trunk": {"link_tokens": 500 * step_tokens},  # a link every 500 steps; forks are branches
     }
 
 
