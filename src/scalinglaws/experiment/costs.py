@@ -43,7 +43,7 @@ def costs(sweep: Sweep, seconds=lambda job: None) -> dict:
         entry = {
             "flops_per_token": fpt,
             "trunk": {"tokens": sweep.tokens("trunk", m), "seconds": _seconds(sweep.chain(m), seconds)},
-            # what a chain on a fixed grid costs: reaching the steps off it (README, incremental reruns)
+            # what a chain on a fixed grid costs: reaching the steps off it (README, adding budgets later)
             "branches": {"tokens": sweep.tokens("branch", m), "seconds": _seconds(sweep.branches(m), seconds)},
             # Hägele et al.'s count of the savings stops the trunk at its last fork step
             "trunk_to_last_fork": {"tokens": max(forks, default=0) * sweep.tokens_per_step},

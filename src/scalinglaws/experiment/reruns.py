@@ -84,8 +84,8 @@ def table(rows: list[dict], experiment_dir: Path) -> str:
     if not rows:
         return f"against {experiment_dir}: nothing to recompute (Snakemake's dry run plans no job)"
     body = [[r["rule"], r["jobs"], f"{r['tokens']:,}", f"{r['flops']:.3g}"] for r in rows]
-    body.append(["total", sum(r["jobs"] for r in rows), f"{sum(r['tokens'] for r in rows):,}", ""])
-    body[-1][3] = f"{sum(r['flops'] for r in rows):.3g}"
+    totals = [sum(r[k] for r in rows) for k in ("jobs", "tokens", "flops")]
+    body.append(["total", totals[0], f"{totals[1]:,}", f"{totals[2]:.3g}"])
     text = tabulate(
         body,
         headers=["rule", "jobs", "training tokens", "training FLOPs"],
