@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -79,15 +78,11 @@ def planned_jobs(workdir: Path, *args, prefix=()) -> list[tuple[str, str]]:
 
 
 def jobs_in(text: str) -> list[tuple[str, str]]:
-    """(rule, main output) of every job in a dry run's printout."""
-    jobs = []
-    for block in re.split(r"\n(?=(?:local)?rule \w+:)", text):
-        m = re.match(r"(?:local)?rule (\w+):", block)
-        if m:
-            o = re.search(r"\n\s+output: ([^\n]+)", block)
-            outputs = [x.strip() for x in o.group(1).split(", ")] if o else [""]
-            jobs.append((m.group(1), next((x for x in outputs if x.endswith(".pt")), outputs[0])))
-    return jobs
+    """(rule, main output) of every job in a dry run's printout: its checkpoint if it
+    writes one, else its first output."""
+    from scalinglaws.experiment.reruns import planned
+
+    return [(rule, next((x for x in outs if x.endswith(".pt")), (outs or [""])[0])) for rule, outs in planned(text)]
 
 
 def edit_config(workdir: Path, change) -> None:

@@ -98,7 +98,7 @@ def plan(config: dict, vocab: int, data_disk: int | None = None, rates: dict | N
         size, fpt = checkpoint_sizes(sweep.model_config(m)), spent[m]["flops_per_token"]
         w = sweep.swa_window_steps if sweep.swa_enabled else None
         for rule, links in (("trunk", sweep.chain(m)), ("branch", sweep.branches(m))):
-            _add(rows[rule], len(links), spent[m][rule if rule == "trunk" else "branches"]["tokens"], fpt, 0)
+            _add(rows[rule], len(links), sweep.tokens(rule, m), fpt, 0)
             rows[rule]["disk"] += sum(_link_disk(link, w, size) for link in links)
         cds = sweep.cooldowns(m)
         _add(

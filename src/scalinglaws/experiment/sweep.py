@@ -429,12 +429,17 @@ class Sweep:
         """Every trunk job of ``name``: the chain, then the branches."""
         return self.chain(name) + self.branches(name)
 
+    @cached_property
+    def _links_by_step(self) -> dict[str, dict[int, Link]]:
+        # asked once per cooldown, SWA window and trunk job while Snakemake builds the DAG
+        return {m: {link.step: link for link in self.links(m)} for m in self.models}
+
     def link_to(self, name: str, step: int) -> Link:
         """The trunk job whose checkpoint is ``name``'s trunk at ``step``."""
-        for link in self.links(name):
-            if link.step == step:
-                return link
-        raise ScalingLawsError(f"step {step} is not a trunk checkpoint of model {name!r}")
+        link = self._links_by_step.get(name, {}).get(step)
+        if link is None:
+            raise ScalingLawsError(f"step {step} is not a trunk checkpoint of model {name!r}")
+        return link
 
     def window_saver(self, point: SWAPoint, end: int) -> Link:
         """The trunk job that saves the SWA window ending at ``end`` for ``point``: the chain
